@@ -1,0 +1,273 @@
+//! riscv64 system-call stubs.
+//!
+//! ABI (`ecall`, see syscall(2)):
+//! - number in `a7`; arguments in `a0`..`a5`;
+//! - result in `a0` (`-4095..=-1` is `-errno`);
+//! - the kernel preserves every other register; RISC-V has no flags
+//!   register, so nothing is clobbered;
+//! - the kernel does not touch the user stack (`nostack`).
+//!
+//! Asm only. The contract for every function is the one documented on
+//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
+//! that the kernel writes no memory of this process.
+
+use core::arch::asm;
+
+/// Issues system call `nr` with no argument.
+///
+/// # Safety
+/// See [`crate::raw::syscall0`].
+#[inline]
+pub unsafe fn syscall0(nr: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr, lateout("a0") ret,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with one argument.
+///
+/// # Safety
+/// See [`crate::raw::syscall1`].
+#[inline]
+pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with two arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall2`].
+#[inline]
+pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with three arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall3`].
+#[inline]
+pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with four arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall4`].
+#[inline]
+pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with five arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall5`].
+#[inline]
+pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr` with six arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall6`].
+#[inline]
+#[rustfmt::skip]
+pub unsafe fn syscall6(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5,
+            options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with no argument.
+///
+/// # Safety
+/// See [`crate::raw::syscall0_readonly`].
+#[inline]
+pub unsafe fn syscall0_readonly(nr: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr, lateout("a0") ret,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with one argument.
+///
+/// # Safety
+/// See [`crate::raw::syscall1_readonly`].
+#[inline]
+pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with two arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall2_readonly`].
+#[inline]
+pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with three arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall3_readonly`].
+#[inline]
+pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with four arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall4_readonly`].
+#[inline]
+pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with five arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall5_readonly`].
+#[inline]
+#[rustfmt::skip]
+pub unsafe fn syscall5_readonly(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which writes no memory, with six arguments.
+///
+/// # Safety
+/// See [`crate::raw::syscall6_readonly`].
+#[inline]
+#[rustfmt::skip]
+pub unsafe fn syscall6_readonly(
+    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+) -> usize {
+    let ret;
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr,
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5,
+            options(nostack, preserves_flags, readonly));
+    }
+    ret
+}
+
+/// Issues system call `nr`, which does not return, with one argument.
+///
+/// # Safety
+/// See [`crate::raw::syscall1_noreturn`].
+#[inline]
+pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
+    // SAFETY: the caller upholds the system call's contract.
+    unsafe {
+        asm!("ecall",
+            in("a7") nr, in("a0") a0,
+            options(nostack, noreturn));
+    }
+}

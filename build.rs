@@ -1,0 +1,38 @@
+//! Build-time target check.
+//!
+//! iofd talks to the Linux kernel directly through the system-call stubs in
+//! `arch/`, so it builds only where those stubs are right: a 64-bit x86_64,
+//! aarch64 or riscv64 target whose OS is `linux`, or `none` (bare-metal
+//! targets, where the user asserts a Linux kernel underneath, e.g. a
+//! unikernel or a hand-rolled `_start`). Anything else stops here with one
+//! sentence instead of a wall of errors from the middle of the crate.
+
+use std::env;
+
+const ARCHES: [&str; 3] = ["x86_64", "aarch64", "riscv64"];
+const OSES: [&str; 2] = ["linux", "none"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    // `loom` is set by the model-checking run (RUSTFLAGS="--cfg loom").
+    println!("cargo:rustc-check-cfg=cfg(loom)");
+
+    let target = env::var("TARGET").unwrap_or_default();
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
+    let atomics = env::var("CARGO_CFG_TARGET_HAS_ATOMIC").unwrap_or_default();
+
+    let supported = OSES.contains(&os.as_str())
+        && ARCHES.contains(&arch.as_str())
+        && width == "64"
+        && atomics.split(',').any(|w| w == "64");
+    if !supported {
+        eprintln!(
+            "error: iofd does not support the target `{target}`: it supports \
+             64-bit x86_64, aarch64 and riscv64 targets with 64-bit atomics \
+             whose OS is `linux` or `none` (bare metal on a Linux kernel)"
+        );
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the test suite for one architecture under qemu-user.
+#
+#   scripts/qemu-test.sh <x86_64|aarch64|riscv64> [extra `cargo test` args]
+#
+# Needs qemu-user and, for the foreign arches, the Debian cross compilers
+# (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu) and the rustup targets.
+# The aarch64 and riscv64 linkers and runners come from .cargo/config.toml;
+# x86_64 gets an explicit qemu-x86_64 runner here, so the native build
+# still runs natively. Prints one line with the summed test counts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+arch=${1:?usage: scripts/qemu-test.sh <x86_64|aarch64|riscv64> [cargo test args]}
+shift
+case "$arch" in
+x86_64)
+    target=x86_64-unknown-linux-gnu
+    export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUNNER=qemu-x86_64
+    ;;
+aarch64) target=aarch64-unknown-linux-gnu ;;
+riscv64) target=riscv64gc-unknown-linux-gnu ;;
+*)
+    echo "unknown arch '$arch': expected x86_64, aarch64 or riscv64" >&2
+    exit 2
+    ;;
+esac
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --target "$target" "$@" 2>&1 | tee "$log" || status=$?
+scripts/test-count.sh "qemu-$arch" <"$log"
+exit "$status"

@@ -1,0 +1,257 @@
+//! The lifecycle of an [`Fd`](super::Fd) in one atomic word.
+//!
+//! ```text
+//!  63                               32 31                                0
+//! +-----------------------------------+-----------------------------------+
+//! |   in-flight operations (u32)      |  descriptor, or u32::MAX (= -1)   |
+//! +-----------------------------------+-----------------------------------+
+//! ```
+//!
+//! | state       | low half | high half | meaning                              |
+//! |-------------|----------|-----------|--------------------------------------|
+//! | open        | `fd`     | `n`       | `n` operations are using `fd`        |
+//! | closing     | `-1`     | `n > 0`   | close requested, `n` still running   |
+//! | closed      | `-1`     | `0`       | the kernel close has been issued     |
+//!
+//! - [`State::acquire`] moves `open(fd, n)` to `open(fd, n + 1)` and hands
+//!   out `fd`; in any other state it fails without touching the word, so no
+//!   operation can start once closing has begun.
+//! - [`State::close`] replaces the descriptor with `-1`. With no operation
+//!   in flight the caller closes `fd` itself; otherwise the close is handed
+//!   to the operations still running.
+//! - [`State::release`] decrements the count. The operation that takes a
+//!   closing word from 1 to 0 is the last user of `fd` and closes it.
+//!
+//! Every transition is one read-modify-write of the word, and the word is
+//! the only state, so exactly one party ever receives the duty to close, and
+//! only after every operation that was handed `fd` has released it.
+//!
+//! The low half is the public descriptor, so [`State::raw`] is a single
+//! load. Under `--cfg loom` the atomic comes from `loom`, which explores
+//! every interleaving of these transitions (see the `loom` tests below).
+
+#[cfg(not(loom))]
+use core::sync::atomic::AtomicU64;
+#[cfg(loom)]
+use loom::sync::atomic::AtomicU64;
+
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+
+/// One in-flight operation, in the high half.
+const ONE_OP: u64 = 1 << 32;
+/// The low half: the descriptor or `CLOSED_FD`.
+const FD_MASK: u64 = u32::MAX as u64;
+/// The low half once closing has begun (`-1` as a `u32`).
+const CLOSED_FD: u64 = FD_MASK;
+/// A word whose count is at its ceiling; one more would carry out.
+const MAX_OPS: u64 = u32::MAX as u64 * ONE_OP;
+
+/// Why [`State::acquire`] handed out no descriptor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AcquireError {
+    /// Closing has begun (or the handle never held a descriptor).
+    Closed,
+    /// `u32::MAX` operations are in flight; only reachable by leaking
+    /// guards with `mem::forget`.
+    TooManyOps,
+}
+
+/// What the caller of [`State::close`] must do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Close {
+    /// Nothing was in flight: the caller now owns this descriptor and must
+    /// issue the kernel close.
+    Now(i32),
+    /// Operations are in flight; the last one to finish closes.
+    Deferred,
+    /// Closing had already begun; nothing to do.
+    Already,
+}
+
+/// The atomic word (see the module docs).
+pub(crate) struct State(AtomicU64);
+
+/// Packs a fresh descriptor; any negative number means "no descriptor".
+#[inline(always)]
+const fn pack_fd(fd: i32) -> u64 {
+    if fd < 0 { CLOSED_FD } else { fd as u64 }
+}
+
+#[inline(always)]
+const fn low(word: u64) -> i32 {
+    word as u32 as i32
+}
+
+impl State {
+    /// An open word with no operation in flight; a negative `fd` yields
+    /// the closed word.
+    #[inline]
+    pub(crate) fn new(fd: i32) -> State {
+        State(AtomicU64::new(pack_fd(fd)))
+    }
+
+    /// The descriptor, or `-1` once closing has begun.
+    #[inline(always)]
+    pub(crate) fn raw(&self) -> i32 {
+        low(self.0.load(Relaxed))
+    }
+
+    /// Begins an operation: returns the descriptor, which stays open until
+    /// the matching [`release`](State::release).
+    #[inline(always)]
+    pub(crate) fn acquire(&self) -> Result<i32, AcquireError> {
+        let mut word = self.0.load(Relaxed);
+        loop {
+            if word & FD_MASK == CLOSED_FD {
+                return Err(AcquireError::Closed);
+            }
+            if word >= MAX_OPS {
+                return Err(AcquireError::TooManyOps);
+            }
+            // Acquire: the operation that follows cannot be hoisted above
+            // the point where it was counted.
+            match self
+                .0
+                .compare_exchange_weak(word, word + ONE_OP, Acquire, Relaxed)
+            {
+                Ok(_) => return Ok(low(word)),
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Ends an operation begun by a successful [`acquire`](State::acquire).
+    /// Returns `true` if the caller was the last operation of a closing
+    /// word: it must now close the descriptor `acquire` returned.
+    #[inline(always)]
+    pub(crate) fn release(&self) -> bool {
+        // Release: the operation that came before is ordered before whoever
+        // observes the decrement, in particular before the kernel close.
+        let before = self.0.fetch_sub(ONE_OP, Release);
+        if before == CLOSED_FD | ONE_OP {
+            // Pair with every other operation's `Release` decrement: they
+            // all happen before the close issued by our caller.
+            acquire_fence();
+            return true;
+        }
+        false
+    }
+
+    /// Begins closing: from here on [`raw`](State::raw) is `-1` and
+    /// [`acquire`](State::acquire) fails.
+    #[inline]
+    pub(crate) fn close(&self) -> Close {
+        let mut word = self.0.load(Relaxed);
+        loop {
+            if word & FD_MASK == CLOSED_FD {
+                return Close::Already;
+            }
+            let closing = (word & !FD_MASK) | CLOSED_FD;
+            // AcqRel: if nothing is in flight we close next, after every
+            // operation that released (Acquire); if something is, the last
+            // operation closes after seeing this (Release).
+            match self.0.compare_exchange_weak(word, closing, AcqRel, Relaxed) {
+                Ok(_) if word < ONE_OP => return Close::Now(low(word)),
+                Ok(_) => return Close::Deferred,
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Takes the descriptor out of a word nobody else can see (`into_raw`),
+    /// leaving it closed: the caller owns the returned number, or gets `-1`.
+    #[inline]
+    pub(crate) fn take(&mut self) -> i32 {
+        let word = self.0.swap(CLOSED_FD, Relaxed);
+        low(word)
+    }
+}
+
+#[cfg(not(loom))]
+#[inline(always)]
+fn acquire_fence() {
+    core::sync::atomic::fence(Acquire);
+}
+
+#[cfg(loom)]
+#[inline(always)]
+fn acquire_fence() {
+    loom::sync::atomic::fence(Acquire);
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_word_is_open_with_nothing_in_flight() {
+        let s = State::new(7);
+        assert_eq!(s.raw(), 7);
+        assert_eq!(s.close(), Close::Now(7));
+        assert_eq!(s.raw(), -1);
+        assert_eq!(s.close(), Close::Already);
+    }
+
+    #[test]
+    fn negative_numbers_are_closed_words() {
+        for fd in [-1, -2, i32::MIN] {
+            let s = State::new(fd);
+            assert_eq!(s.raw(), -1);
+            assert_eq!(s.acquire(), Err(AcquireError::Closed));
+            assert_eq!(s.close(), Close::Already);
+        }
+    }
+
+    #[test]
+    fn largest_descriptor_round_trips() {
+        let s = State::new(i32::MAX);
+        assert_eq!(s.raw(), i32::MAX);
+        assert_eq!(s.acquire(), Ok(i32::MAX));
+        assert!(!s.release());
+        assert_eq!(s.close(), Close::Now(i32::MAX));
+    }
+
+    #[test]
+    fn close_with_operations_in_flight_is_deferred_to_the_last() {
+        let s = State::new(3);
+        assert_eq!(s.acquire(), Ok(3));
+        assert_eq!(s.acquire(), Ok(3));
+        assert_eq!(s.close(), Close::Deferred);
+        assert_eq!(s.raw(), -1);
+        assert_eq!(s.acquire(), Err(AcquireError::Closed));
+        assert_eq!(s.close(), Close::Already);
+        assert!(!s.release(), "one operation is still running");
+        assert!(s.release(), "the last operation must close");
+        assert_eq!(s.close(), Close::Already);
+        assert_eq!(s.acquire(), Err(AcquireError::Closed));
+    }
+
+    #[test]
+    fn operations_on_an_open_word_never_close() {
+        let s = State::new(4);
+        for _ in 0..3 {
+            assert_eq!(s.acquire(), Ok(4));
+        }
+        for _ in 0..3 {
+            assert!(!s.release());
+        }
+        assert_eq!(s.close(), Close::Now(4));
+    }
+
+    #[test]
+    fn count_ceiling_is_refused_not_wrapped() {
+        let s = State(AtomicU64::new((MAX_OPS - ONE_OP) | 5));
+        assert_eq!(s.acquire(), Ok(5));
+        assert_eq!(s.acquire(), Err(AcquireError::TooManyOps));
+        assert_eq!(s.raw(), 5, "the descriptor survives the refusal");
+    }
+
+    #[test]
+    fn take_leaves_a_closed_word() {
+        let mut s = State::new(9);
+        assert_eq!(s.take(), 9);
+        assert_eq!(s.raw(), -1);
+        assert_eq!(s.take(), -1);
+        assert_eq!(s.close(), Close::Already);
+    }
+}

@@ -1,0 +1,51 @@
+//! Register words from typed arguments, one helper per C argument kind.
+//!
+//! Every supported target is 64-bit (checked by `build.rs` and below), so
+//! `usize` is the register width and each helper is a plain move or
+//! extension. These are the only `as` casts toward system calls.
+
+use super::BorrowedFd;
+
+const _: () = assert!(usize::BITS == 64, "iofd supports 64-bit targets only");
+
+/// A descriptor argument (C `int fd`), sign-extended.
+#[inline(always)]
+pub(crate) fn fd(fd: BorrowedFd<'_>) -> usize {
+    int(fd.raw())
+}
+
+/// A C `int` argument, sign-extended as C promotes it to a register.
+#[inline(always)]
+pub(crate) const fn int(v: i32) -> usize {
+    v as isize as usize
+}
+
+/// A C `unsigned int` argument, zero-extended.
+#[inline(always)]
+pub(crate) const fn uint(v: u32) -> usize {
+    v as usize
+}
+
+/// A C `long` / `loff_t` argument, sign-extended (a no-op on 64-bit).
+#[inline(always)]
+pub(crate) const fn long(v: i64) -> usize {
+    v as usize
+}
+
+/// A pointer to a value the kernel may write.
+#[inline(always)]
+pub(crate) fn ptr_mut<T>(v: &mut T) -> usize {
+    v as *mut T as usize
+}
+
+/// A buffer the kernel only reads: `(pointer, length)`.
+#[inline(always)]
+pub(crate) fn buf(b: &[u8]) -> (usize, usize) {
+    (b.as_ptr() as usize, b.len())
+}
+
+/// A buffer the kernel may fill: `(pointer, length)`.
+#[inline(always)]
+pub(crate) fn buf_mut(b: &mut [u8]) -> (usize, usize) {
+    (b.as_mut_ptr() as usize, b.len())
+}
