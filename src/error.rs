@@ -63,6 +63,10 @@ impl Error {
     pub(crate) const CLOSED: Error = Error(Errno::EBADF);
     /// `EINVAL`: an argument rejected before the system call.
     pub(crate) const INVALID: Error = Error(Errno::EINVAL);
+    /// `EACCES`: an access the mapping's protection does not allow.
+    pub(crate) const ACCESS: Error = Error(Errno::EACCES);
+    /// `ERANGE`: a kernel value outside what the Rust type can hold.
+    pub(crate) const RANGE: Error = Error(Errno::ERANGE);
     /// `EOVERFLOW`: an in-flight count at its ceiling (leaked guards).
     pub(crate) const TOO_MANY_OPS: Error = Error(Errno::EOVERFLOW);
 

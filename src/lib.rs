@@ -43,10 +43,31 @@
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
 mod arch;
 
+#[cfg(test)]
+extern crate std;
+
 mod error;
+mod eventfd;
 mod fd;
+mod handle;
+mod memfd;
+mod pidfd;
+mod process;
 pub mod raw;
+mod signal;
+mod signalfd;
 mod sys;
+mod time;
+mod timerfd;
 
 pub use error::{Error, ErrorKind, Result};
+pub use eventfd::{EventFd, EventFdFlags};
 pub use fd::{Fd, FdGuard, pipe};
+pub use handle::Handle;
+pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals};
+pub use pidfd::PidFd;
+pub use process::{exit, getpid, gettid, send_signal_to_thread};
+pub use signal::*;
+pub use signalfd::{SignalFd, SignalFdFlags, SignalInfo};
+pub use time::{Clock, clock_now};
+pub use timerfd::{TimerFd, TimerFdFlags};

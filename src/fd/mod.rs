@@ -346,8 +346,14 @@ impl Fd {
     /// `Ok(0)` for an empty buffer on an open `Fd`, `Closed` otherwise.
     #[inline]
     fn empty_io(&self) -> Result<usize> {
+        self.check_open().map(|()| 0)
+    }
+
+    /// `Ok` while open, `Closed` once closing has begun; no system call.
+    #[inline]
+    pub(crate) fn check_open(&self) -> Result<()> {
         if self.is_valid() {
-            Ok(0)
+            Ok(())
         } else {
             Err(Error::CLOSED)
         }

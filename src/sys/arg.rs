@@ -4,6 +4,8 @@
 //! `usize` is the register width and each helper is a plain move or
 //! extension. These are the only `as` casts toward system calls.
 
+use core::ffi::CStr;
+
 use super::BorrowedFd;
 
 const _: () = assert!(usize::BITS == 64, "iofd supports 64-bit targets only");
@@ -32,10 +34,28 @@ pub(crate) const fn long(v: i64) -> usize {
     v as usize
 }
 
+/// A pointer to a value the kernel only reads.
+#[inline(always)]
+pub(crate) fn ptr<T>(v: &T) -> usize {
+    v as *const T as usize
+}
+
 /// A pointer to a value the kernel may write.
 #[inline(always)]
 pub(crate) fn ptr_mut<T>(v: &mut T) -> usize {
     v as *mut T as usize
+}
+
+/// A NUL-terminated string the kernel reads.
+#[inline(always)]
+pub(crate) fn cstr(s: &CStr) -> usize {
+    s.as_ptr() as usize
+}
+
+/// A NULL pointer argument.
+#[inline(always)]
+pub(crate) const fn null() -> usize {
+    0
 }
 
 /// A buffer the kernel only reads: `(pointer, length)`.

@@ -11,9 +11,19 @@
 //! arguments, which each one justifies.
 
 pub(crate) mod arg;
+mod event;
 mod io;
+mod mem;
+mod process;
+mod signal;
+mod time;
 
+pub(crate) use event::*;
 pub(crate) use io::*;
+pub(crate) use mem::*;
+pub(crate) use process::*;
+pub(crate) use signal::*;
+pub(crate) use time::*;
 
 use core::marker::PhantomData;
 

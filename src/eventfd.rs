@@ -1,0 +1,160 @@
+//! [`EventFd`]: a kernel counter for wake-ups between threads and
+//! processes.
+
+use bitflags::bitflags;
+
+use crate::handle::handle_common;
+use crate::{Error, Fd, Result, sys};
+
+bitflags! {
+    /// Flags for [`EventFd::with_flags`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct EventFdFlags: u32 {
+        /// `EFD_CLOEXEC`
+        const CLOEXEC = sys::O_CLOEXEC;
+        /// `EFD_NONBLOCK`
+        const NONBLOCK = sys::O_NONBLOCK;
+        /// `EFD_SEMAPHORE`: each read takes 1 from the counter instead of
+        /// all of it.
+        const SEMAPHORE = 1;
+    }
+}
+
+/// eventfd(2) — a 64-bit counter in the kernel, readable when non-zero.
+///
+/// [`signal`](EventFd::signal) adds to the counter; [`wait`](EventFd::wait)
+/// takes it (all of it, or 1 in semaphore mode) and resets it. The
+/// descriptor polls readable while the counter is non-zero, which makes it
+/// the usual way to wake an event loop from another thread.
+///
+/// Created non-blocking and close-on-exec. Nothing here allocates.
+///
+/// # Examples
+///
+/// ```
+/// use iofd::{EventFd, ErrorKind};
+///
+/// let ev = EventFd::new(0)?;
+/// ev.signal(2)?;
+/// ev.signal(3)?;
+/// assert_eq!(ev.wait()?, 5);
+/// assert_eq!(ev.wait().unwrap_err().kind(), ErrorKind::WouldBlock);
+/// # Ok::<(), iofd::Error>(())
+/// ```
+///
+/// <https://man7.org/linux/man-pages/man2/eventfd.2.html>
+#[derive(Debug)]
+pub struct EventFd {
+    fd: Fd,
+}
+
+handle_common!(EventFd);
+
+/// The size of every eventfd read and write: one `u64`.
+const COUNTER_SIZE: usize = 8;
+
+impl EventFd {
+    /// eventfd2(2) — a counter starting at `initval`, non-blocking and
+    /// close-on-exec.
+    ///
+    /// # Errors
+    /// `EMFILE`/`ENFILE` when out of descriptors, `OutOfMemory`.
+    #[doc(alias = "eventfd", alias = "eventfd2")]
+    pub fn new(initval: u32) -> Result<EventFd> {
+        EventFd::with_flags(initval, EventFdFlags::CLOEXEC | EventFdFlags::NONBLOCK)
+    }
+
+    /// eventfd2(2) with `EFD_SEMAPHORE` — each [`wait`](EventFd::wait)
+    /// returns 1 and decrements the counter by 1. Non-blocking and
+    /// close-on-exec.
+    ///
+    /// # Errors
+    /// As [`new`](EventFd::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = iofd::EventFd::new_semaphore(2)?;
+    /// assert_eq!(sem.wait()?, 1);
+    /// assert_eq!(sem.wait()?, 1);
+    /// assert!(sem.wait().is_err()); // WouldBlock: the count is spent
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn new_semaphore(initval: u32) -> Result<EventFd> {
+        let flags = EventFdFlags::CLOEXEC | EventFdFlags::NONBLOCK | EventFdFlags::SEMAPHORE;
+        EventFd::with_flags(initval, flags)
+    }
+
+    /// eventfd2(2) with exactly `flags`.
+    ///
+    /// Without [`NONBLOCK`](EventFdFlags::NONBLOCK), [`wait`](EventFd::wait)
+    /// blocks while the counter is zero and [`signal`](EventFd::signal)
+    /// blocks while it would overflow.
+    ///
+    /// # Errors
+    /// `InvalidInput` for unknown flag bits, and the errors of
+    /// [`new`](EventFd::new).
+    pub fn with_flags(initval: u32, flags: EventFdFlags) -> Result<EventFd> {
+        let fd = sys::eventfd2(initval, flags.bits())?;
+        // SAFETY: the kernel just created `fd`; we are its only owner.
+        let fd = unsafe { Fd::from_raw(fd) };
+        Ok(EventFd { fd })
+    }
+
+    /// Adds `value` to the counter (an 8-byte write(2)).
+    ///
+    /// `signal(0)` changes nothing and makes no system call.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for `u64::MAX`, which the kernel never accepts (no
+    ///   system call);
+    /// - `WouldBlock` if the counter would exceed `u64::MAX - 1` (it is left
+    ///   unchanged; a blocking eventfd waits instead);
+    /// - `Closed`.
+    #[doc(alias = "eventfd_write")]
+    pub fn signal(&self, value: u64) -> Result<()> {
+        if value == u64::MAX {
+            return Err(Error::INVALID);
+        }
+        if value == 0 {
+            return self.fd.check_open();
+        }
+        self.fd.write(&value.to_ne_bytes()).map(drop)
+    }
+
+    /// Takes the counter (an 8-byte read(2)): returns its value and resets
+    /// it to zero, or returns 1 and decrements it in semaphore mode.
+    ///
+    /// # Errors
+    /// - `WouldBlock` when the counter is zero (a blocking eventfd waits
+    ///   instead);
+    /// - `Closed`, `Interrupted`.
+    #[doc(alias = "eventfd_read")]
+    pub fn wait(&self) -> Result<u64> {
+        let mut buf = [0u8; COUNTER_SIZE];
+        self.fd.read(&mut buf)?;
+        Ok(u64::from_ne_bytes(buf))
+    }
+
+    /// read(2) of the counter into `buf` as a native-endian `u64`; returns
+    /// 8. Prefer [`wait`](EventFd::wait).
+    ///
+    /// # Errors
+    /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call), and
+    /// the errors of [`wait`](EventFd::wait).
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        let buf = buf.get_mut(..COUNTER_SIZE).ok_or(Error::INVALID)?;
+        self.fd.read(buf)
+    }
+
+    /// write(2) of the first 8 bytes of `buf`, a native-endian `u64`, to the
+    /// counter; returns 8. Prefer [`signal`](EventFd::signal).
+    ///
+    /// # Errors
+    /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call) or
+    /// holds `u64::MAX`, and the errors of [`signal`](EventFd::signal).
+    pub fn write(&self, buf: &[u8]) -> Result<usize> {
+        let buf = buf.get(..COUNTER_SIZE).ok_or(Error::INVALID)?;
+        self.fd.write(buf)
+    }
+}

@@ -1,0 +1,116 @@
+//! [`PidFd`]: a process as a descriptor.
+
+use crate::handle::handle_common;
+use crate::signal::check_signal;
+use crate::{Error, Fd, Result, sys};
+
+/// `PIDFD_NONBLOCK` (= `O_NONBLOCK`).
+const PIDFD_NONBLOCK: u32 = sys::O_NONBLOCK;
+
+/// pidfd_open(2) — a stable reference to a process.
+///
+/// Unlike a bare pid, a pidfd can never come to mean another process: once
+/// the process has exited, operations fail with `ESRCH` even if the number
+/// is reused. The descriptor polls readable when the process exits.
+///
+/// Always close-on-exec; non-blocking unless made with
+/// [`open_blocking`](PidFd::open_blocking) (which matters for `waitid` with
+/// `P_PIDFD`). Nothing here allocates.
+///
+/// # Examples
+///
+/// ```
+/// use iofd::PidFd;
+///
+/// let me = PidFd::open(iofd::getpid())?;
+/// me.send_signal(0)?; // probe: we exist
+/// assert_eq!(me.pid(), iofd::getpid());
+/// # Ok::<(), iofd::Error>(())
+/// ```
+///
+/// <https://man7.org/linux/man-pages/man2/pidfd_open.2.html>
+#[derive(Debug)]
+pub struct PidFd {
+    fd: Fd,
+    pid: i32,
+}
+
+handle_common!(PidFd);
+
+impl PidFd {
+    /// pidfd_open(2) with `PIDFD_NONBLOCK`.
+    ///
+    /// # Errors
+    /// - `InvalidInput` if `pid <= 0` (no system call);
+    /// - `ESRCH` (`Other`) if no such process exists;
+    /// - `Unsupported` before Linux 5.3 (`ENOSYS`); `EMFILE`/`ENFILE`.
+    #[doc(alias = "pidfd_open")]
+    pub fn open(pid: i32) -> Result<PidFd> {
+        PidFd::open_with(pid, PIDFD_NONBLOCK)
+    }
+
+    /// pidfd_open(2) without `PIDFD_NONBLOCK`.
+    ///
+    /// # Errors
+    /// As [`open`](PidFd::open).
+    pub fn open_blocking(pid: i32) -> Result<PidFd> {
+        PidFd::open_with(pid, 0)
+    }
+
+    fn open_with(pid: i32, flags: u32) -> Result<PidFd> {
+        if pid <= 0 {
+            return Err(Error::INVALID);
+        }
+        let fd = sys::pidfd_open(pid, flags)?;
+        // SAFETY: the kernel just created `fd`; we are its only owner.
+        let fd = unsafe { Fd::from_raw(fd) };
+        Ok(PidFd { fd, pid })
+    }
+
+    /// The pid the descriptor was opened for.
+    #[inline]
+    #[must_use]
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// pidfd_send_signal(2) — sends `sig` to the process; `0` only checks
+    /// that it is still alive.
+    ///
+    /// # Errors
+    /// - `InvalidInput` if `sig` is not in `0..=64` (no system call);
+    /// - `ESRCH` (`Other`) once the process has exited;
+    /// - `PermissionDenied`; `Closed`.
+    ///
+    /// <https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html>
+    #[doc(alias = "pidfd_send_signal")]
+    pub fn send_signal(&self, sig: i32) -> Result<()> {
+        check_signal(sig)?;
+        let g = self.fd.borrow()?;
+        sys::pidfd_send_signal(g.borrowed(), sig)
+    }
+
+    /// pidfd_getfd(2) — duplicates descriptor `target_fd` of the process
+    /// into this one, close-on-exec.
+    ///
+    /// Needs ptrace access to the target (`PTRACE_MODE_ATTACH_REALCREDS`:
+    /// your own process, or a child under the default Yama policy).
+    ///
+    /// # Errors
+    /// - `InvalidInput` if `target_fd < 0` (no system call);
+    /// - `Closed` (`EBADF`) if the target has no such descriptor;
+    /// - `PermissionDenied` without ptrace access; `ESRCH` (`Other`) once
+    ///   the process has exited.
+    ///
+    /// <https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html>
+    #[doc(alias = "pidfd_getfd")]
+    pub fn get_fd(&self, target_fd: i32) -> Result<Fd> {
+        if target_fd < 0 {
+            return Err(Error::INVALID);
+        }
+        let g = self.fd.borrow()?;
+        let fd = sys::pidfd_getfd(g.borrowed(), target_fd)?;
+        // SAFETY: the kernel just created `fd` in our table; we own it.
+        Ok(unsafe { Fd::from_raw(fd) })
+    }
+}

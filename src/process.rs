@@ -1,0 +1,70 @@
+//! The calling process and thread: [`getpid`], [`gettid`],
+//! [`send_signal_to_thread`], [`exit`].
+
+use crate::signal::check_signal;
+use crate::{Result, sys};
+
+/// getpid(2) — the calling process's id (its thread-group id).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(iofd::getpid() as u32, std::process::id());
+/// ```
+///
+/// <https://man7.org/linux/man-pages/man2/getpid.2.html>
+#[inline]
+#[must_use]
+pub fn getpid() -> i32 {
+    sys::getpid()
+}
+
+/// gettid(2) — the calling thread's id (equal to [`getpid`] on the main
+/// thread).
+///
+/// <https://man7.org/linux/man-pages/man2/gettid.2.html>
+#[inline]
+#[must_use]
+pub fn gettid() -> i32 {
+    sys::gettid()
+}
+
+/// tgkill(2) — sends `sig` to thread `tid` of this process.
+///
+/// `sig` 0 sends nothing and only checks that the thread exists.
+///
+/// # Errors
+/// - `InvalidInput` if `sig` is not in `0..=64` or `tid <= 0` (no system
+///   call);
+/// - `ESRCH` (`Other`) if this process has no thread `tid`;
+/// - `PermissionDenied`.
+///
+/// # Examples
+///
+/// ```
+/// // Signal 0 probes the thread without sending anything.
+/// iofd::send_signal_to_thread(iofd::gettid(), 0)?;
+/// # Ok::<(), iofd::Error>(())
+/// ```
+///
+/// <https://man7.org/linux/man-pages/man2/tgkill.2.html>
+#[doc(alias = "tgkill")]
+pub fn send_signal_to_thread(tid: i32, sig: i32) -> Result<()> {
+    check_signal(sig)?;
+    if tid <= 0 {
+        return Err(crate::Error::INVALID);
+    }
+    sys::tgkill(sys::getpid(), tid, sig)
+}
+
+/// exit_group(2) — ends the process with `status` at once.
+///
+/// No destructor runs, no buffer is flushed: this is the exit of a program
+/// with no libc (and the end of `_start`). Programs with `std` should
+/// prefer `std::process::exit`.
+///
+/// <https://man7.org/linux/man-pages/man2/exit_group.2.html>
+#[doc(alias = "exit_group")]
+pub fn exit(status: i32) -> ! {
+    sys::exit_group(status)
+}

@@ -1,0 +1,227 @@
+//! [`TimerFd`]: a kernel timer that is a descriptor.
+
+use core::time::Duration;
+
+use bitflags::bitflags;
+
+use crate::handle::handle_common;
+use crate::sys::{self, Itimerspec, Timespec};
+use crate::time::{duration_from_timespec, timespec_from_duration};
+use crate::{Clock, Error, Fd, Result};
+
+bitflags! {
+    /// Flags for [`TimerFd::with_clock`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct TimerFdFlags: u32 {
+        /// `TFD_CLOEXEC`
+        const CLOEXEC = sys::O_CLOEXEC;
+        /// `TFD_NONBLOCK`
+        const NONBLOCK = sys::O_NONBLOCK;
+    }
+}
+
+/// `TFD_TIMER_ABSTIME`
+const TIMER_ABSTIME: u32 = 1;
+
+/// The size of an expiration count: one `u64`.
+const COUNT_SIZE: usize = 8;
+
+/// The earliest expiry the kernel accepts: a zero `it_value` would disarm.
+const SOONEST: Timespec = Timespec {
+    tv_sec: 0,
+    tv_nsec: 1,
+};
+
+/// timerfd_create(2) — a timer whose expirations are read from a
+/// descriptor.
+///
+/// Arm it [relative to now](TimerFd::arm) or [at a deadline](TimerFd::arm_at),
+/// once or periodically; it polls readable when it has expired, and
+/// [`expirations`](TimerFd::expirations) returns how many times it has
+/// expired since the last read (more than 1 if a periodic timer was not read
+/// in time).
+///
+/// Created non-blocking and close-on-exec. Nothing here allocates.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use iofd::TimerFd;
+///
+/// let timer = TimerFd::new()?;
+/// timer.arm(Duration::from_millis(1), Duration::ZERO)?;
+/// std::thread::sleep(Duration::from_millis(5));
+/// assert_eq!(timer.expirations()?, 1);
+/// # Ok::<(), iofd::Error>(())
+/// ```
+///
+/// <https://man7.org/linux/man-pages/man2/timerfd_create.2.html>
+#[derive(Debug)]
+pub struct TimerFd {
+    fd: Fd,
+    clock: Clock,
+}
+
+handle_common!(TimerFd);
+
+impl TimerFd {
+    /// A `CLOCK_MONOTONIC` timer, non-blocking and close-on-exec.
+    ///
+    /// # Errors
+    /// `EMFILE`/`ENFILE` when out of descriptors, `OutOfMemory`.
+    #[doc(alias = "timerfd_create")]
+    pub fn new() -> Result<TimerFd> {
+        TimerFd::with_clock(
+            Clock::Monotonic,
+            TimerFdFlags::CLOEXEC | TimerFdFlags::NONBLOCK,
+        )
+    }
+
+    /// A `CLOCK_REALTIME` timer, non-blocking and close-on-exec.
+    ///
+    /// # Errors
+    /// As [`new`](TimerFd::new).
+    pub fn new_realtime() -> Result<TimerFd> {
+        TimerFd::with_clock(
+            Clock::Realtime,
+            TimerFdFlags::CLOEXEC | TimerFdFlags::NONBLOCK,
+        )
+    }
+
+    /// A `CLOCK_BOOTTIME` timer, non-blocking and close-on-exec.
+    ///
+    /// # Errors
+    /// As [`new`](TimerFd::new).
+    pub fn new_boottime() -> Result<TimerFd> {
+        TimerFd::with_clock(
+            Clock::Boottime,
+            TimerFdFlags::CLOEXEC | TimerFdFlags::NONBLOCK,
+        )
+    }
+
+    /// timerfd_create(2) on `clock` with exactly `flags`.
+    ///
+    /// # Errors
+    /// `PermissionDenied` for the alarm clocks without `CAP_WAKE_ALARM`;
+    /// `InvalidInput` for unknown flag bits; the errors of
+    /// [`new`](TimerFd::new).
+    pub fn with_clock(clock: Clock, flags: TimerFdFlags) -> Result<TimerFd> {
+        let fd = sys::timerfd_create(clock.id(), flags.bits())?;
+        // SAFETY: the kernel just created `fd`; we are its only owner.
+        let fd = unsafe { Fd::from_raw(fd) };
+        Ok(TimerFd { fd, clock })
+    }
+
+    /// The clock the timer runs on.
+    #[inline]
+    #[must_use]
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// timerfd_settime(2) — first expiry `initial` from now, then every
+    /// `interval` (`Duration::ZERO`: once).
+    ///
+    /// Arming never disarms: a zero `initial`, which the kernel would take
+    /// as "disarm", means "expire as soon as possible" (1 ns). Use
+    /// [`disarm`](TimerFd::disarm) to stop the timer. Re-arming replaces the
+    /// previous setting and clears pending expirations.
+    ///
+    /// # Errors
+    /// `InvalidInput` if a duration's seconds exceed `i64::MAX` (no system
+    /// call); `Closed`.
+    ///
+    /// <https://man7.org/linux/man-pages/man2/timerfd_settime.2.html>
+    #[doc(alias = "timerfd_settime")]
+    pub fn arm(&self, initial: Duration, interval: Duration) -> Result<()> {
+        self.settime(0, initial, interval)
+    }
+
+    /// timerfd_settime(2) with `TFD_TIMER_ABSTIME` — first expiry when the
+    /// timer's clock reaches `deadline` (as [`clock_now`](crate::clock_now)
+    /// reports it), then every `interval`.
+    ///
+    /// A deadline in the past expires at once; like [`arm`](TimerFd::arm),
+    /// a zero deadline expires at once rather than disarming.
+    ///
+    /// # Errors
+    /// As [`arm`](TimerFd::arm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use iofd::{clock_now, TimerFd};
+    ///
+    /// let timer = TimerFd::new()?;
+    /// let deadline = clock_now(timer.clock())? + Duration::from_millis(1);
+    /// timer.arm_at(deadline, Duration::ZERO)?;
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn arm_at(&self, deadline: Duration, interval: Duration) -> Result<()> {
+        self.settime(TIMER_ABSTIME, deadline, interval)
+    }
+
+    /// timerfd_settime(2) with a zero value — stops the timer and clears
+    /// pending expirations.
+    ///
+    /// # Errors
+    /// `Closed`.
+    pub fn disarm(&self) -> Result<()> {
+        let g = self.fd.borrow()?;
+        sys::timerfd_settime(g.borrowed(), 0, &Itimerspec::default())
+    }
+
+    fn settime(&self, flags: u32, value: Duration, interval: Duration) -> Result<()> {
+        let mut spec = Itimerspec {
+            it_interval: timespec_from_duration(interval)?,
+            it_value: timespec_from_duration(value)?,
+        };
+        if spec.it_value == Timespec::default() {
+            spec.it_value = SOONEST;
+        }
+        let g = self.fd.borrow()?;
+        sys::timerfd_settime(g.borrowed(), flags, &spec)
+    }
+
+    /// Reads the expiration count (an 8-byte read(2)): how many times the
+    /// timer expired since it was armed or last read; resets it to zero.
+    ///
+    /// # Errors
+    /// `WouldBlock` when the timer has not expired (a blocking timer waits
+    /// instead); `Closed`; `ECANCELED` when a realtime clock was set under a
+    /// cancel-on-set timer.
+    #[doc(alias = "read")]
+    pub fn expirations(&self) -> Result<u64> {
+        let mut buf = [0u8; COUNT_SIZE];
+        self.fd.read(&mut buf)?;
+        Ok(u64::from_ne_bytes(buf))
+    }
+
+    /// timerfd_gettime(2) — `(remaining, interval)`: the time until the
+    /// next expiry (zero when disarmed) and the period (zero for a one-shot
+    /// timer).
+    ///
+    /// # Errors
+    /// `Closed`.
+    #[doc(alias = "timerfd_gettime")]
+    pub fn get_time(&self) -> Result<(Duration, Duration)> {
+        let g = self.fd.borrow()?;
+        let spec = sys::timerfd_gettime(g.borrowed())?;
+        let remaining = duration_from_timespec(spec.it_value)?;
+        let interval = duration_from_timespec(spec.it_interval)?;
+        Ok((remaining, interval))
+    }
+
+    /// read(2) of the expiration count into `buf` as a native-endian `u64`;
+    /// returns 8. Prefer [`expirations`](TimerFd::expirations).
+    ///
+    /// # Errors
+    /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call), and
+    /// the errors of [`expirations`](TimerFd::expirations).
+    pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        let buf = buf.get_mut(..COUNT_SIZE).ok_or(Error::INVALID)?;
+        self.fd.read(buf)
+    }
+}
