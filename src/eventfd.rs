@@ -4,7 +4,8 @@
 use bitflags::bitflags;
 
 use crate::handle::handle_common;
-use crate::{Error, Fd, Result, sys};
+use crate::poll::{self, Events};
+use crate::{Error, ErrorKind, Fd, Result, sys};
 
 bitflags! {
     /// Flags for [`EventFd::with_flags`].
@@ -134,6 +135,38 @@ impl EventFd {
         let mut buf = [0u8; COUNTER_SIZE];
         self.fd.read(&mut buf)?;
         Ok(u64::from_ne_bytes(buf))
+    }
+
+    /// Waits until the counter is non-zero, then takes it as
+    /// [`wait`](EventFd::wait) does: [`poll`](crate::poll) for readability,
+    /// then read, polling again if another reader took the count first.
+    ///
+    /// Works on non-blocking descriptors, which is the point: a thread can
+    /// block here while others use the same eventfd without blocking.
+    ///
+    /// # Errors
+    /// `Interrupted` if a signal handler runs while waiting (not retried,
+    /// so signals can cancel the wait); `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let ev = Arc::new(iofd::EventFd::new(0)?);
+    /// let remote = Arc::clone(&ev);
+    /// std::thread::spawn(move || remote.signal(7));
+    /// assert_eq!(ev.wait_blocking()?, 7);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn wait_blocking(&self) -> Result<u64> {
+        loop {
+            match self.wait() {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    poll::wait_for(self, Events::IN)?;
+                }
+                done => return done,
+            }
+        }
     }
 
     /// read(2) of the counter into `buf` as a native-endian `u64`; returns

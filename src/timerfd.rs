@@ -5,9 +5,10 @@ use core::time::Duration;
 use bitflags::bitflags;
 
 use crate::handle::handle_common;
+use crate::poll::{self, Events};
 use crate::sys::{self, Itimerspec, Timespec};
 use crate::time::{duration_from_timespec, timespec_from_duration};
-use crate::{Clock, Error, Fd, Result};
+use crate::{Clock, Error, ErrorKind, Fd, Result};
 
 bitflags! {
     /// Flags for [`TimerFd::with_clock`].
@@ -197,6 +198,28 @@ impl TimerFd {
         let mut buf = [0u8; COUNT_SIZE];
         self.fd.read(&mut buf)?;
         Ok(u64::from_ne_bytes(buf))
+    }
+
+    /// Waits until the timer expires, then returns the expiration count as
+    /// [`expirations`](TimerFd::expirations) does: [`poll`](crate::poll)
+    /// for readability, then read, polling again on a spurious wake-up
+    /// (another reader took the count, or the timer was re-armed).
+    ///
+    /// A disarmed timer never expires, so this then waits forever (or until
+    /// another thread arms it).
+    ///
+    /// # Errors
+    /// `Interrupted` if a signal handler runs while waiting (not retried,
+    /// so signals can cancel the wait); `Closed`.
+    pub fn wait_blocking(&self) -> Result<u64> {
+        loop {
+            match self.expirations() {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    poll::wait_for(self, Events::IN)?;
+                }
+                done => return done,
+            }
+        }
     }
 
     /// timerfd_gettime(2) — `(remaining, interval)`: the time until the

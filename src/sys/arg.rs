@@ -67,5 +67,11 @@ pub(crate) fn buf(b: &[u8]) -> (usize, usize) {
 /// A buffer the kernel may fill: `(pointer, length)`.
 #[inline(always)]
 pub(crate) fn buf_mut(b: &mut [u8]) -> (usize, usize) {
-    (b.as_mut_ptr() as usize, b.len())
+    slice_mut(b)
+}
+
+/// An array of `T` the kernel may update: `(pointer, element count)`.
+#[inline(always)]
+pub(crate) fn slice_mut<T>(s: &mut [T]) -> (usize, usize) {
+    (s.as_mut_ptr() as usize, s.len())
 }
