@@ -113,6 +113,7 @@ impl EventFd {
     ///   unchanged; a blocking eventfd waits instead);
     /// - `Closed`.
     #[doc(alias = "eventfd_write")]
+    #[inline]
     pub fn signal(&self, value: u64) -> Result<()> {
         if value == u64::MAX {
             return Err(Error::INVALID);
@@ -131,6 +132,7 @@ impl EventFd {
     ///   instead);
     /// - `Closed`, `Interrupted`.
     #[doc(alias = "eventfd_read")]
+    #[inline]
     pub fn wait(&self) -> Result<u64> {
         let mut buf = [0u8; COUNTER_SIZE];
         self.fd.read(&mut buf)?;
@@ -175,6 +177,7 @@ impl EventFd {
     /// # Errors
     /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call), and
     /// the errors of [`wait`](EventFd::wait).
+    #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let buf = buf.get_mut(..COUNTER_SIZE).ok_or(Error::INVALID)?;
         self.fd.read(buf)
@@ -186,6 +189,7 @@ impl EventFd {
     /// # Errors
     /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call) or
     /// holds `u64::MAX`, and the errors of [`signal`](EventFd::signal).
+    #[inline]
     pub fn write(&self, buf: &[u8]) -> Result<usize> {
         let buf = buf.get(..COUNTER_SIZE).ok_or(Error::INVALID)?;
         self.fd.write(buf)

@@ -84,6 +84,7 @@ impl PidFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html>
     #[doc(alias = "pidfd_send_signal")]
+    #[inline]
     pub fn send_signal(&self, sig: i32) -> Result<()> {
         check_signal(sig)?;
         let g = self.fd.borrow()?;
@@ -104,6 +105,7 @@ impl PidFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/pidfd_getfd.2.html>
     #[doc(alias = "pidfd_getfd")]
+    #[inline]
     pub fn get_fd(&self, target_fd: i32) -> Result<Fd> {
         if target_fd < 0 {
             return Err(Error::INVALID);

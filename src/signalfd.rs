@@ -325,6 +325,7 @@ impl SignalFd {
     /// # Errors
     /// `WouldBlock` when none is pending (a blocking signalfd waits
     /// instead); `Closed`; `Interrupted`.
+    #[inline]
     pub fn read(&self) -> Result<SignalInfo> {
         let mut info = SignalInfo::zeroed();
         self.read_into(&mut info)?;
@@ -336,6 +337,7 @@ impl SignalFd {
     ///
     /// # Errors
     /// As [`read`](SignalFd::read).
+    #[inline]
     pub fn read_into(&self, info: &mut SignalInfo) -> Result<()> {
         let n = self.fd.read(info.as_bytes_mut())?;
         // The kernel returns whole records or an error.

@@ -135,6 +135,7 @@ impl TimerFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/timerfd_settime.2.html>
     #[doc(alias = "timerfd_settime")]
+    #[inline]
     pub fn arm(&self, initial: Duration, interval: Duration) -> Result<()> {
         self.settime(0, initial, interval)
     }
@@ -160,6 +161,7 @@ impl TimerFd {
     /// timer.arm_at(deadline, Duration::ZERO)?;
     /// # Ok::<(), iofd::Error>(())
     /// ```
+    #[inline]
     pub fn arm_at(&self, deadline: Duration, interval: Duration) -> Result<()> {
         self.settime(TIMER_ABSTIME, deadline, interval)
     }
@@ -169,11 +171,13 @@ impl TimerFd {
     ///
     /// # Errors
     /// `Closed`.
+    #[inline]
     pub fn disarm(&self) -> Result<()> {
         let g = self.fd.borrow()?;
         sys::timerfd_settime(g.borrowed(), 0, &Itimerspec::default())
     }
 
+    #[inline]
     fn settime(&self, flags: u32, value: Duration, interval: Duration) -> Result<()> {
         let mut spec = Itimerspec {
             it_interval: timespec_from_duration(interval)?,
@@ -194,6 +198,7 @@ impl TimerFd {
     /// instead); `Closed`; `ECANCELED` when a realtime clock was set under a
     /// cancel-on-set timer.
     #[doc(alias = "read")]
+    #[inline]
     pub fn expirations(&self) -> Result<u64> {
         let mut buf = [0u8; COUNT_SIZE];
         self.fd.read(&mut buf)?;
@@ -229,6 +234,7 @@ impl TimerFd {
     /// # Errors
     /// `Closed`.
     #[doc(alias = "timerfd_gettime")]
+    #[inline]
     pub fn get_time(&self) -> Result<(Duration, Duration)> {
         let g = self.fd.borrow()?;
         let spec = sys::timerfd_gettime(g.borrowed())?;
@@ -243,6 +249,7 @@ impl TimerFd {
     /// # Errors
     /// `InvalidInput` if `buf` is shorter than 8 bytes (no system call), and
     /// the errors of [`expirations`](TimerFd::expirations).
+    #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
         let buf = buf.get_mut(..COUNT_SIZE).ok_or(Error::INVALID)?;
         self.fd.read(buf)

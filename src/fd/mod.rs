@@ -178,6 +178,7 @@ impl Fd {
     /// assert!(!rx.is_valid());
     /// # Ok::<(), iofd::Error>(())
     /// ```
+    #[inline]
     pub fn close(&self) -> Result<()> {
         match self.state.close() {
             // SAFETY: the state machine handed us sole ownership of `fd`:
@@ -274,6 +275,7 @@ impl Fd {
     ///
     /// <https://man7.org/linux/man-pages/man2/fcntl.2.html>
     #[doc(alias = "O_NONBLOCK")]
+    #[inline]
     pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
         let g = self.borrow()?;
         let flags = sys::fcntl_getfl(g.borrowed())?;
@@ -292,6 +294,7 @@ impl Fd {
     ///
     /// # Errors
     /// `Closed`, or an errno of fcntl(2).
+    #[inline]
     pub fn is_nonblocking(&self) -> Result<bool> {
         let g = self.borrow()?;
         Ok(sys::fcntl_getfl(g.borrowed())? & sys::O_NONBLOCK != 0)
@@ -302,6 +305,7 @@ impl Fd {
     /// # Errors
     /// `Closed`, or an errno of fcntl(2).
     #[doc(alias = "FD_CLOEXEC")]
+    #[inline]
     pub fn set_cloexec(&self, cloexec: bool) -> Result<()> {
         let g = self.borrow()?;
         let flags = if cloexec { sys::FD_CLOEXEC } else { 0 };
@@ -312,6 +316,7 @@ impl Fd {
     ///
     /// # Errors
     /// `Closed`, or an errno of fcntl(2).
+    #[inline]
     pub fn is_cloexec(&self) -> Result<bool> {
         let g = self.borrow()?;
         Ok(sys::fcntl_getfd(g.borrowed())? & sys::FD_CLOEXEC != 0)
@@ -336,6 +341,7 @@ impl Fd {
     /// # Ok::<(), iofd::Error>(())
     /// ```
     #[doc(alias = "F_DUPFD_CLOEXEC")]
+    #[inline]
     pub fn dup(&self) -> Result<Fd> {
         let g = self.borrow()?;
         let fd = sys::fcntl_dupfd_cloexec(g.borrowed())?;

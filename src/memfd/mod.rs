@@ -224,6 +224,7 @@ impl MemFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/ftruncate.2.html>
     #[doc(alias = "ftruncate")]
+    #[inline]
     pub fn truncate(&self, len: u64) -> Result<()> {
         let len = i64::try_from(len).map_err(|_| Error::INVALID)?;
         let g = self.fd.borrow()?;
@@ -237,6 +238,7 @@ impl MemFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/statx.2.html>
     #[doc(alias = "statx", alias = "fstat")]
+    #[inline]
     pub fn size(&self) -> Result<u64> {
         let g = self.fd.borrow()?;
         sys::statx_size(g.borrowed())
@@ -253,6 +255,7 @@ impl MemFd {
     ///
     /// <https://man7.org/linux/man-pages/man2/fcntl.2.html>
     #[doc(alias = "F_ADD_SEALS")]
+    #[inline]
     pub fn seal(&self, seals: Seals) -> Result<()> {
         let g = self.fd.borrow()?;
         sys::fcntl_add_seals(g.borrowed(), seals.bits())
@@ -264,6 +267,7 @@ impl MemFd {
     /// # Errors
     /// `Closed`.
     #[doc(alias = "F_GET_SEALS")]
+    #[inline]
     pub fn seals(&self) -> Result<Seals> {
         let g = self.fd.borrow()?;
         sys::fcntl_get_seals(g.borrowed()).map(Seals::from_bits_retain)
