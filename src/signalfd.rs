@@ -400,3 +400,59 @@ mod tests {
         assert_eq!(info.ptr(), 0xdead_beef);
     }
 }
+
+#[cfg(test)]
+mod layout_tests {
+    use core::mem::{offset_of, size_of};
+
+    use super::SignalInfo;
+    use libc::signalfd_siginfo as C;
+
+    #[test]
+    fn signal_info_is_signalfd_siginfo() {
+        assert_eq!(size_of::<SignalInfo>(), size_of::<C>());
+        let pairs = [
+            (offset_of!(SignalInfo, ssi_signo), offset_of!(C, ssi_signo)),
+            (offset_of!(SignalInfo, ssi_errno), offset_of!(C, ssi_errno)),
+            (offset_of!(SignalInfo, ssi_code), offset_of!(C, ssi_code)),
+            (offset_of!(SignalInfo, ssi_pid), offset_of!(C, ssi_pid)),
+            (offset_of!(SignalInfo, ssi_uid), offset_of!(C, ssi_uid)),
+            (offset_of!(SignalInfo, ssi_fd), offset_of!(C, ssi_fd)),
+            (offset_of!(SignalInfo, ssi_tid), offset_of!(C, ssi_tid)),
+            (offset_of!(SignalInfo, ssi_band), offset_of!(C, ssi_band)),
+            (
+                offset_of!(SignalInfo, ssi_overrun),
+                offset_of!(C, ssi_overrun),
+            ),
+            (
+                offset_of!(SignalInfo, ssi_trapno),
+                offset_of!(C, ssi_trapno),
+            ),
+            (
+                offset_of!(SignalInfo, ssi_status),
+                offset_of!(C, ssi_status),
+            ),
+            (offset_of!(SignalInfo, ssi_int), offset_of!(C, ssi_int)),
+            (offset_of!(SignalInfo, ssi_ptr), offset_of!(C, ssi_ptr)),
+            (offset_of!(SignalInfo, ssi_utime), offset_of!(C, ssi_utime)),
+            (offset_of!(SignalInfo, ssi_stime), offset_of!(C, ssi_stime)),
+            (offset_of!(SignalInfo, ssi_addr), offset_of!(C, ssi_addr)),
+            (
+                offset_of!(SignalInfo, ssi_addr_lsb),
+                offset_of!(C, ssi_addr_lsb),
+            ),
+            (
+                offset_of!(SignalInfo, ssi_syscall),
+                offset_of!(C, ssi_syscall),
+            ),
+            (
+                offset_of!(SignalInfo, ssi_call_addr),
+                offset_of!(C, ssi_call_addr),
+            ),
+            (offset_of!(SignalInfo, ssi_arch), offset_of!(C, ssi_arch)),
+        ];
+        for (i, (ours, theirs)) in pairs.into_iter().enumerate() {
+            assert_eq!(ours, theirs, "field {i}");
+        }
+    }
+}

@@ -40,8 +40,10 @@ bitflags! {
         /// `F_SEAL_GROW`: the size cannot increase.
         const GROW = 0x0004;
         /// `F_SEAL_WRITE`: the contents cannot change, through any
-        /// descriptor or mapping (refused with `EBUSY` while a writable
-        /// shared mapping exists).
+        /// descriptor or mapping. Refused with `EBUSY` while a shared
+        /// mapping made before it exists (even a read-only one, which
+        /// `mprotect` could make writable). Before Linux 6.7 the kernel
+        /// also refuses new shared mappings of a write-sealed file.
         const WRITE = 0x0008;
         /// `F_SEAL_FUTURE_WRITE`: no new write or writable mapping; shared
         /// writable mappings made before the seal keep writing.
@@ -249,8 +251,8 @@ impl MemFd {
     /// # Errors
     /// - `PermissionDenied` (`EPERM`) if the file was not created sealable
     ///   or is already sealed with [`Seals::SEAL`];
-    /// - `EBUSY` (`Other`) for [`Seals::WRITE`] while a writable shared
-    ///   mapping exists;
+    /// - `EBUSY` (`Other`) for [`Seals::WRITE`] while a shared mapping
+    ///   made before it exists;
     /// - `InvalidInput` for unknown bits; `Closed`.
     ///
     /// <https://man7.org/linux/man-pages/man2/fcntl.2.html>

@@ -112,3 +112,12 @@ pub(crate) fn pipe2(flags: u32) -> Result<[i32; 2]> {
     let r = unsafe { raw::syscall2(Sysno::pipe2, arg::ptr_mut(&mut fds), arg::uint(flags)) };
     ret_unit(r).map(|()| fds)
 }
+
+#[cfg(test)]
+pub(super) fn check_fcntl_commands() {
+    assert_eq!(F_GETFD, libc::F_GETFD as u32);
+    assert_eq!(F_SETFD, libc::F_SETFD as u32);
+    assert_eq!(F_GETFL, libc::F_GETFL as u32);
+    assert_eq!(F_SETFL, libc::F_SETFL as u32);
+    assert_eq!(F_DUPFD_CLOEXEC, libc::F_DUPFD_CLOEXEC as u32);
+}

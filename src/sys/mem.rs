@@ -100,3 +100,11 @@ pub(crate) unsafe fn munmap(addr: usize, len: usize) -> Result<()> {
     // SAFETY: the caller owns the mapping and nothing refers into it.
     ret_unit(unsafe { raw::syscall2(Sysno::munmap, addr, len) })
 }
+
+#[cfg(test)]
+pub(super) fn check_constants() {
+    assert_eq!(F_ADD_SEALS, libc::F_ADD_SEALS as u32);
+    assert_eq!(F_GET_SEALS, libc::F_GET_SEALS as u32);
+    assert_eq!(AT_EMPTY_PATH, libc::AT_EMPTY_PATH as u32);
+    assert_eq!(STATX_SIZE, libc::STATX_SIZE);
+}

@@ -78,3 +78,92 @@ pub(crate) fn ret_int(r: usize) -> Result<i32> {
     // exactly the value the kernel returned.
     ret(r).map(|v| v as i32)
 }
+
+/// The kernel ABI as libc (a test-only dependency) describes it, for every
+/// private constant and structure of this layer.
+#[cfg(test)]
+mod abi_tests {
+    use core::mem::{align_of, offset_of, size_of};
+
+    use super::*;
+
+    #[test]
+    fn file_flags_and_fcntl_commands() {
+        assert_eq!(O_NONBLOCK, libc::O_NONBLOCK as u32);
+        assert_eq!(O_CLOEXEC, libc::O_CLOEXEC as u32);
+        assert_eq!(FD_CLOEXEC, libc::FD_CLOEXEC as u32);
+        assert_eq!(MAP_SHARED, libc::MAP_SHARED as u32);
+        assert_eq!(SIG_BLOCK, libc::SIG_BLOCK);
+        assert_eq!(SIG_UNBLOCK, libc::SIG_UNBLOCK);
+        assert_eq!(SIG_SETMASK, libc::SIG_SETMASK);
+        io::check_fcntl_commands();
+        mem::check_constants();
+    }
+
+    #[test]
+    fn timespec_layouts() {
+        assert_eq!(size_of::<Timespec>(), size_of::<libc::timespec>());
+        assert_eq!(align_of::<Timespec>(), align_of::<libc::timespec>());
+        assert_eq!(
+            offset_of!(Timespec, tv_sec),
+            offset_of!(libc::timespec, tv_sec)
+        );
+        assert_eq!(
+            offset_of!(Timespec, tv_nsec),
+            offset_of!(libc::timespec, tv_nsec)
+        );
+        assert_eq!(size_of::<Itimerspec>(), size_of::<libc::itimerspec>());
+        assert_eq!(
+            offset_of!(Itimerspec, it_interval),
+            offset_of!(libc::itimerspec, it_interval)
+        );
+        assert_eq!(
+            offset_of!(Itimerspec, it_value),
+            offset_of!(libc::itimerspec, it_value)
+        );
+    }
+
+    #[test]
+    fn statx_layout() {
+        assert_eq!(size_of::<Statx>(), size_of::<libc::statx>());
+        assert_eq!(
+            offset_of!(Statx, stx_mask),
+            offset_of!(libc::statx, stx_mask)
+        );
+        assert_eq!(
+            offset_of!(Statx, stx_size),
+            offset_of!(libc::statx, stx_size)
+        );
+    }
+
+    #[test]
+    fn pollfd_layout() {
+        assert_eq!(size_of::<PollFd>(), size_of::<libc::pollfd>());
+        assert_eq!(offset_of!(PollFd, fd), offset_of!(libc::pollfd, fd));
+        assert_eq!(offset_of!(PollFd, events), offset_of!(libc::pollfd, events));
+        assert_eq!(
+            offset_of!(PollFd, revents),
+            offset_of!(libc::pollfd, revents)
+        );
+    }
+
+    #[test]
+    fn sigset_is_the_kernels_64_bits() {
+        // The kernel's sigset_t (not glibc's 1024-bit one) is one u64 on
+        // every supported arch; rt_sigprocmask rejects any other size.
+        let old = rt_sigprocmask(SIG_BLOCK, None).unwrap();
+        let mut libc_old = core::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        // SAFETY: a query (NULL set) into a valid sigset_t.
+        let r = unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, core::ptr::null(), libc_old.as_mut_ptr())
+        };
+        assert_eq!(r, 0);
+        // SAFETY: initialised by the successful call above.
+        let libc_old = unsafe { libc_old.assume_init() };
+        for sig in 1..=64 {
+            // SAFETY: a valid, initialised set and signal number.
+            let member = unsafe { libc::sigismember(&libc_old, sig) } == 1;
+            assert_eq!(old & (1 << (sig - 1)) != 0, member, "signal {sig}");
+        }
+    }
+}

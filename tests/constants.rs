@@ -1,0 +1,99 @@
+//! Every public constant is the kernel's value, as libc spells it.
+
+use iofd::*;
+
+#[test]
+fn signal_numbers() {
+    let pairs = [
+        (SIGHUP, libc::SIGHUP),
+        (SIGINT, libc::SIGINT),
+        (SIGQUIT, libc::SIGQUIT),
+        (SIGILL, libc::SIGILL),
+        (SIGTRAP, libc::SIGTRAP),
+        (SIGABRT, libc::SIGABRT),
+        (SIGBUS, libc::SIGBUS),
+        (SIGFPE, libc::SIGFPE),
+        (SIGKILL, libc::SIGKILL),
+        (SIGUSR1, libc::SIGUSR1),
+        (SIGSEGV, libc::SIGSEGV),
+        (SIGUSR2, libc::SIGUSR2),
+        (SIGPIPE, libc::SIGPIPE),
+        (SIGALRM, libc::SIGALRM),
+        (SIGTERM, libc::SIGTERM),
+        (SIGSTKFLT, libc::SIGSTKFLT),
+        (SIGCHLD, libc::SIGCHLD),
+        (SIGCONT, libc::SIGCONT),
+        (SIGSTOP, libc::SIGSTOP),
+        (SIGTSTP, libc::SIGTSTP),
+        (SIGTTIN, libc::SIGTTIN),
+        (SIGTTOU, libc::SIGTTOU),
+        (SIGURG, libc::SIGURG),
+        (SIGXCPU, libc::SIGXCPU),
+        (SIGXFSZ, libc::SIGXFSZ),
+        (SIGVTALRM, libc::SIGVTALRM),
+        (SIGPROF, libc::SIGPROF),
+        (SIGWINCH, libc::SIGWINCH),
+        (SIGIO, libc::SIGIO),
+        (SIGPWR, libc::SIGPWR),
+        (SIGSYS, libc::SIGSYS),
+    ];
+    for (ours, theirs) in pairs {
+        assert_eq!(ours, theirs);
+    }
+    // glibc reserves the first real-time signals for itself and reports a
+    // larger SIGRTMIN(); the kernel's first real-time signal is 32.
+    assert_eq!(SIGRTMIN, 32);
+    assert!(SIGRTMIN <= libc::SIGRTMIN());
+    assert_eq!(SIGRTMAX, libc::SIGRTMAX());
+}
+
+#[test]
+fn eventfd_flags() {
+    assert_eq!(EventFdFlags::CLOEXEC.bits(), libc::EFD_CLOEXEC as u32);
+    assert_eq!(EventFdFlags::NONBLOCK.bits(), libc::EFD_NONBLOCK as u32);
+    assert_eq!(EventFdFlags::SEMAPHORE.bits(), libc::EFD_SEMAPHORE as u32);
+}
+
+#[test]
+fn timerfd_flags() {
+    assert_eq!(TimerFdFlags::CLOEXEC.bits(), libc::TFD_CLOEXEC as u32);
+    assert_eq!(TimerFdFlags::NONBLOCK.bits(), libc::TFD_NONBLOCK as u32);
+}
+
+#[test]
+fn signalfd_flags() {
+    assert_eq!(SignalFdFlags::CLOEXEC.bits(), libc::SFD_CLOEXEC as u32);
+    assert_eq!(SignalFdFlags::NONBLOCK.bits(), libc::SFD_NONBLOCK as u32);
+}
+
+#[test]
+fn memfd_flags_seals_and_protection() {
+    assert_eq!(MemFdFlags::CLOEXEC.bits(), libc::MFD_CLOEXEC);
+    assert_eq!(MemFdFlags::ALLOW_SEALING.bits(), libc::MFD_ALLOW_SEALING);
+    assert_eq!(MemFdFlags::HUGETLB.bits(), libc::MFD_HUGETLB);
+    assert_eq!(MemFdFlags::NOEXEC_SEAL.bits(), libc::MFD_NOEXEC_SEAL);
+    assert_eq!(MemFdFlags::EXEC.bits(), libc::MFD_EXEC);
+
+    assert_eq!(Seals::SEAL.bits(), libc::F_SEAL_SEAL as u32);
+    assert_eq!(Seals::SHRINK.bits(), libc::F_SEAL_SHRINK as u32);
+    assert_eq!(Seals::GROW.bits(), libc::F_SEAL_GROW as u32);
+    assert_eq!(Seals::WRITE.bits(), libc::F_SEAL_WRITE as u32);
+    assert_eq!(Seals::FUTURE_WRITE.bits(), libc::F_SEAL_FUTURE_WRITE as u32);
+    assert_eq!(Seals::EXEC.bits(), libc::F_SEAL_EXEC as u32);
+
+    assert_eq!(Prot::READ.bits(), libc::PROT_READ as u32);
+    assert_eq!(Prot::WRITE.bits(), libc::PROT_WRITE as u32);
+    assert_eq!(Prot::EXEC.bits(), libc::PROT_EXEC as u32);
+
+    // NAME_MAX minus the kernel's "memfd:" prefix.
+    assert_eq!(MEMFD_NAME_MAX, 255 - "memfd:".len());
+}
+
+#[test]
+fn signal_info_is_128_bytes() {
+    assert_eq!(
+        std::mem::size_of::<SignalInfo>(),
+        std::mem::size_of::<libc::signalfd_siginfo>()
+    );
+    assert_eq!(std::mem::size_of::<SignalInfo>(), 128);
+}
