@@ -6,26 +6,86 @@
 //! no libc, and runs the same on `*-linux-*` targets and on bare-metal
 //! `*-none` targets that sit on a Linux kernel.
 //!
-//! - [`Fd`] — an owned descriptor whose [`close`](Fd::close) is idempotent,
-//!   thread-safe and free of descriptor-reuse races: the kernel `close`
-//!   waits for every in-flight operation.
-//! - [`raw`] — the system-call stubs themselves, for calls iofd does not
-//!   wrap.
-//! - [`Error`] — the kernel's errno, classified by [`ErrorKind`].
+//! | type | what it is |
+//! |---|---|
+//! | [`Fd`] | an owned descriptor whose [`close`](Fd::close) is idempotent, thread-safe and free of descriptor-reuse races |
+//! | [`EventFd`] | a kernel counter for wake-ups (eventfd(2)) |
+//! | [`TimerFd`] | a timer read from a descriptor (timerfd_create(2)), on a [`Clock`] |
+//! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
+//! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
+//! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
+//! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
+//! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
+//! | [`Error`] | the kernel's errno, classified by [`ErrorKind`] |
+//!
+//! Every handle owns an [`Fd`], implements [`Handle`], is `Send + Sync`,
+//! closes on drop, and is created close-on-exec and (except [`MemFd`],
+//! a regular file) non-blocking: an operation that would block returns
+//! [`ErrorKind::WouldBlock`]. No constructor or operation allocates.
 //!
 //! # Examples
 //!
 //! ```
-//! use iofd::ErrorKind;
+//! use std::time::Duration;
+//! use iofd::{poll, EventFd, Events, PollFd, TimerFd};
 //!
-//! let (rx, tx) = iofd::pipe()?; // non-blocking, close-on-exec
-//! tx.write(b"hello")?;
-//! let mut buf = [0u8; 16];
-//! let n = rx.read(&mut buf)?;
-//! assert_eq!(&buf[..n], b"hello");
-//! assert_eq!(rx.read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+//! let wake = EventFd::new(0)?;
+//! let tick = TimerFd::new()?;
+//! tick.arm(Duration::from_millis(5), Duration::ZERO)?;
+//! wake.signal(1)?;
+//!
+//! let mut fds = [PollFd::new(&wake, Events::IN), PollFd::new(&tick, Events::IN)];
+//! poll(&mut fds, Some(Duration::from_secs(1)))?;
+//! assert!(fds[0].revents().contains(Events::IN));
+//! assert_eq!(wake.wait()?, 1);
+//! assert_eq!(tick.wait_blocking()?, 1);
 //! # Ok::<(), iofd::Error>(())
 //! ```
+//!
+//! # The race-free close
+//!
+//! An [`Fd`] is one atomic word holding the descriptor number and the count
+//! of operations using it. Operations count themselves in around their
+//! system call; [`close`](Fd::close) first takes the number away (from then
+//! on [`raw`](Fd::raw) is `-1` and operations fail with
+//! [`ErrorKind::Closed`] without a system call), and the kernel `close`
+//! runs only when no operation is left: at once, or in the last operation
+//! as it returns. So an operation racing a close can never reach a number
+//! the kernel has already handed to another file.
+//!
+//! # Coming from the Go package
+//!
+//! iofd is the Rust counterpart of Go's `code.hybscloud.com/iofd` and
+//! `zcall`. Every Go operation has a counterpart; where they differ:
+//!
+//! - `NewFD(fd)` is the `unsafe` [`Fd::from_raw`] (it takes ownership);
+//!   `Fd()` and `Raw()` are both [`Fd::raw`].
+//! - Go's documented hazard, a `Close` racing an operation that then hits a
+//!   reused number, does not exist here (see above).
+//! - `Arm(initial, interval)` and `ArmDuration` are one method,
+//!   [`TimerFd::arm`], taking [`Duration`](core::time::Duration)s; a zero
+//!   initial value expires at once instead of disarming.
+//! - `NewMemFDSealed` is [`MemFd::new_sealable`]: it allows sealing;
+//!   [`MemFd::seal`] seals. `Pread`/`Pwrite` are `read_at`/`write_at`.
+//! - `MappedRegion.Bytes()` would be unsound over shared memory, so it is
+//!   split: [`MappedRegion::as_slice`] (safe, only for sealed files),
+//!   `unsafe` unchecked slices, and copying
+//!   [`read_at`](MappedRegion::read_at)/[`write_at`](MappedRegion::write_at).
+//!   `Unmap()` consumes the region, which makes it trivially idempotent.
+//! - The interfaces `PollFd`/`PollCloser`/`Handle` are the one trait
+//!   [`Handle`]. `Reader`/`Writer` are inherent `read`/`write` methods (and
+//!   `std::io::Read`/`Write` with the `std` feature). `Signaler` and
+//!   `Timer` each had a single implementation and are inherent methods of
+//!   [`EventFd`] and [`TimerFd`].
+//! - Signal numbers are plain `i32` constants; [`SigSet`] rejects numbers
+//!   outside `1..=64` with an error instead of ignoring them, and
+//!   [`block_signals`] / [`unblock_signals`] replace `sigprocmask` from libc.
+//!
+//! # Features
+//!
+//! - `std` (off by default): implementations of the standard library's
+//!   descriptor and I/O traits. Without it the crate is `#![no_std]` and
+//!   needs neither `std` nor `alloc`.
 
 #![no_std]
 #![deny(
