@@ -16,6 +16,8 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     // `loom` is set by the model-checking run (RUSTFLAGS="--cfg loom").
     println!("cargo:rustc-check-cfg=cfg(loom)");
+    // `docsrs` is set by docs.rs (package.metadata.docs.rs).
+    println!("cargo:rustc-check-cfg=cfg(docsrs)");
 
     let target = env::var("TARGET").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

@@ -95,6 +95,7 @@
     clippy::missing_safety_doc
 )]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The one place that picks the architecture; `build.rs` has already
 // rejected every target not listed here.
@@ -103,7 +104,7 @@
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
 mod arch;
 
-#[cfg(test)]
+#[cfg(any(test, feature = "std"))]
 extern crate std;
 
 mod error;
@@ -117,6 +118,8 @@ mod process;
 pub mod raw;
 mod signal;
 mod signalfd;
+#[cfg(feature = "std")]
+mod std_impls;
 mod sys;
 mod time;
 mod timerfd;

@@ -121,3 +121,12 @@ pub(super) fn check_fcntl_commands() {
     assert_eq!(F_SETFL, libc::F_SETFL as u32);
     assert_eq!(F_DUPFD_CLOEXEC, libc::F_DUPFD_CLOEXEC as u32);
 }
+
+/// lseek(2); returns the new offset.
+#[cfg(feature = "std")]
+#[inline]
+pub(crate) fn lseek(fd: BorrowedFd<'_>, offset: i64, whence: u32) -> Result<u64> {
+    let (f, o, w) = (arg::fd(fd), arg::long(offset), arg::uint(whence));
+    // SAFETY: no memory argument.
+    ret(unsafe { raw::syscall3_readonly(Sysno::lseek, f, o, w) }).map(|pos| pos as u64)
+}
