@@ -43,7 +43,9 @@ impl PidFd {
     /// # Errors
     /// - `InvalidInput` if `pid <= 0` (no system call);
     /// - `ESRCH` (`Other`) if no such process exists;
-    /// - `Unsupported` before Linux 5.3 (`ENOSYS`); `EMFILE`/`ENFILE`.
+    /// - `InvalidInput` from Linux 5.3 to 5.9, which lack `PIDFD_NONBLOCK`
+    ///   (use [`open_blocking`](PidFd::open_blocking) there), and
+    ///   `Unsupported` (`ENOSYS`) before 5.3; `EMFILE`/`ENFILE`.
     #[doc(alias = "pidfd_open")]
     pub fn open(pid: i32) -> Result<PidFd> {
         PidFd::open_with(pid, PIDFD_NONBLOCK)

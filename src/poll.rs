@@ -68,7 +68,7 @@ impl<'fd> PollFd<'fd> {
     /// An entry waiting for `events` on `handle`.
     #[inline]
     #[must_use]
-    pub fn new(handle: &'fd impl Handle, events: Events) -> PollFd<'fd> {
+    pub fn new<H: Handle + ?Sized>(handle: &'fd H, events: Events) -> PollFd<'fd> {
         let fd = match handle.raw() {
             -1 => NEVER_OPEN,
             fd => fd,
@@ -163,7 +163,7 @@ fn timeout_timespec(d: Duration) -> Timespec {
 
 /// Waits without limit until `handle` reports `events` (or an error or
 /// hang-up condition).
-pub(crate) fn wait_for(handle: &impl Handle, events: Events) -> Result<()> {
+pub(crate) fn wait_for<H: Handle + ?Sized>(handle: &H, events: Events) -> Result<()> {
     let mut fds = [PollFd::new(handle, events)];
     poll(&mut fds, None).map(drop)
 }

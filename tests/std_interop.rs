@@ -34,7 +34,9 @@ async fn asyncfd_eventfd_wakes_on_a_signal_from_another_thread() {
 #[tokio::test]
 async fn asyncfd_timerfd_ticks_three_times() {
     let timer = TimerFd::new().unwrap();
-    timer.arm(Duration::from_millis(5), Duration::from_millis(5)).unwrap();
+    timer
+        .arm(Duration::from_millis(5), Duration::from_millis(5))
+        .unwrap();
     // SAFETY: the timer is only closed by dropping the `AsyncFd`, so its
     // number stays open and the same while registered.
     let afd = unsafe { AsyncFd::register(timer) }.unwrap();
@@ -71,7 +73,8 @@ fn mio_reports_a_readable_signalfd() {
     assert!(events.is_empty(), "nothing pending yet");
 
     iofd::send_signal_to_thread(iofd::gettid(), SIGUSR1).unwrap();
-    poll.poll(&mut events, Some(Duration::from_secs(5))).unwrap();
+    poll.poll(&mut events, Some(Duration::from_secs(5)))
+        .unwrap();
     let event = events.iter().next().expect("no readiness event");
     assert_eq!(event.token(), Token(7));
     assert!(event.is_readable());
