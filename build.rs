@@ -14,8 +14,10 @@ const OSES: [&str; 2] = ["linux", "none"];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    // `loom` is set by the model-checking run (RUSTFLAGS="--cfg loom").
-    println!("cargo:rustc-check-cfg=cfg(loom)");
+    // `iofd_loom` is set by the model-checking run
+    // (RUSTFLAGS="--cfg iofd_loom"); a crate-specific name, because the
+    // plain `loom` cfg changes the code of dependencies such as tokio.
+    println!("cargo:rustc-check-cfg=cfg(iofd_loom)");
     // `docsrs` is set by docs.rs (package.metadata.docs.rs).
     println!("cargo:rustc-check-cfg=cfg(docsrs)");
 

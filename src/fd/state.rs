@@ -27,12 +27,12 @@
 //! only after every operation that was handed `fd` has released it.
 //!
 //! The low half is the public descriptor, so [`State::raw`] is a single
-//! load. Under `--cfg loom` the atomic comes from `loom`, which explores
+//! load. Under `--cfg iofd_loom` the atomic comes from `loom`, which explores
 //! every interleaving of these transitions (see the `loom` tests below).
 
-#[cfg(not(loom))]
+#[cfg(not(iofd_loom))]
 use core::sync::atomic::AtomicU64;
-#[cfg(loom)]
+#[cfg(iofd_loom)]
 use loom::sync::atomic::AtomicU64;
 
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
@@ -167,19 +167,19 @@ impl State {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(iofd_loom))]
 #[inline(always)]
 fn acquire_fence() {
     core::sync::atomic::fence(Acquire);
 }
 
-#[cfg(loom)]
+#[cfg(iofd_loom)]
 #[inline(always)]
 fn acquire_fence() {
     loom::sync::atomic::fence(Acquire);
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(iofd_loom)))]
 mod tests {
     use super::*;
 
@@ -253,5 +253,161 @@ mod tests {
         assert_eq!(s.raw(), -1);
         assert_eq!(s.take(), -1);
         assert_eq!(s.close(), Close::Already);
+    }
+}
+
+/// Model checks of the close protocol: loom runs every interleaving of the
+/// transitions (and every memory-order outcome loom models), with a fake
+/// kernel that records what happens to the descriptor.
+///
+/// Run with `RUSTFLAGS="--cfg iofd_loom" cargo test --release --lib loom`.
+#[cfg(all(test, iofd_loom))]
+mod loom_tests {
+    use loom::cell::UnsafeCell;
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use loom::thread;
+
+    use super::*;
+
+    const FD: i32 = 7;
+
+    /// The kernel's side of one descriptor.
+    struct Kernel {
+        state: State,
+        /// `true` while the descriptor is open. Operations read it and the
+        /// close writes it through an `UnsafeCell`, so loom reports a data
+        /// race (a causality violation) if a close is not ordered after
+        /// every operation that used the number.
+        open: UnsafeCell<bool>,
+        closes: AtomicUsize,
+        ops: AtomicUsize,
+    }
+
+    impl Kernel {
+        fn new() -> Arc<Kernel> {
+            Arc::new(Kernel {
+                state: State::new(FD),
+                open: UnsafeCell::new(true),
+                closes: AtomicUsize::new(0),
+                ops: AtomicUsize::new(0),
+            })
+        }
+
+        fn kernel_close(&self, fd: i32) {
+            assert_eq!(fd, FD);
+            self.open.with_mut(|open| {
+                // SAFETY: loom checks this access for races.
+                assert!(unsafe { *open }, "closed twice");
+                // SAFETY: as above.
+                unsafe { *open = false };
+            });
+            self.closes.fetch_add(1, SeqCst);
+        }
+
+        /// One operation, as `Fd` performs it.
+        fn operation(&self) {
+            let Ok(fd) = self.state.acquire() else { return };
+            assert_eq!(fd, FD);
+            // SAFETY: loom checks this access for races.
+            self.open
+                .with(|open| assert!(unsafe { *open }, "operation on a closed number"));
+            self.ops.fetch_add(1, SeqCst);
+            if self.state.release() {
+                self.kernel_close(fd);
+            }
+        }
+
+        /// `Fd::close`.
+        fn close(&self) {
+            if let Close::Now(fd) = self.state.close() {
+                self.kernel_close(fd);
+            }
+        }
+
+        /// After every thread has finished: exactly one kernel close, and
+        /// the word is closed for good.
+        fn check_end(&self) {
+            assert_eq!(self.closes.load(SeqCst), 1, "kernel close count");
+            assert_eq!(self.state.raw(), -1);
+            assert_eq!(self.state.acquire(), Err(AcquireError::Closed));
+        }
+    }
+
+    /// `loom::model`, printing how many executions it explored.
+    fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let executions = std::sync::Arc::new(AtomicUsize::new(0));
+        let counter = std::sync::Arc::clone(&executions);
+        loom::model(move || {
+            counter.fetch_add(1, Relaxed);
+            f();
+        });
+        std::println!("{name}: {} executions explored", executions.load(Relaxed));
+    }
+
+    fn spawn(k: &Arc<Kernel>, f: fn(&Kernel)) -> thread::JoinHandle<()> {
+        let k = Arc::clone(k);
+        thread::spawn(move || f(&k))
+    }
+
+    #[test]
+    fn loom_close_close() {
+        model("loom_close_close", || {
+            let k = Kernel::new();
+            let t = spawn(&k, Kernel::close);
+            k.close();
+            t.join().unwrap();
+            k.check_end();
+        });
+    }
+
+    #[test]
+    fn loom_close_operation() {
+        model("loom_close_operation", || {
+            let k = Kernel::new();
+            let t = spawn(&k, Kernel::operation);
+            k.close();
+            t.join().unwrap();
+            k.check_end();
+        });
+    }
+
+    #[test]
+    fn loom_operation_operation_close() {
+        model("loom_operation_operation_close", || {
+            let k = Kernel::new();
+            let a = spawn(&k, Kernel::operation);
+            let b = spawn(&k, Kernel::operation);
+            k.close();
+            a.join().unwrap();
+            b.join().unwrap();
+            k.check_end();
+        });
+    }
+
+    #[test]
+    fn loom_operation_close_close() {
+        model("loom_operation_close_close", || {
+            let k = Kernel::new();
+            let a = spawn(&k, Kernel::operation);
+            let b = spawn(&k, Kernel::close);
+            k.close();
+            a.join().unwrap();
+            b.join().unwrap();
+            k.check_end();
+        });
+    }
+
+    #[test]
+    fn loom_no_operation_starts_after_closing_began() {
+        model("loom_no_operation_starts_after_closing_began", || {
+            let k = Kernel::new();
+            k.close();
+            let t = spawn(&k, Kernel::operation);
+            t.join().unwrap();
+            assert_eq!(k.ops.load(SeqCst), 0);
+            k.check_end();
+        });
     }
 }
