@@ -47,6 +47,15 @@ fn two_mappings_share_the_same_pages() {
 }
 
 #[test]
+fn an_empty_file_has_nothing_to_map() {
+    let m = MemFd::new("empty").unwrap();
+    assert_eq!(kind(m.mmap(4096, Prot::READ)), ErrorKind::InvalidInput);
+    m.truncate(1).unwrap();
+    let region = m.mmap(4096, Prot::READ).unwrap();
+    assert_eq!(region.len(), 4096);
+}
+
+#[test]
 fn mapping_survives_the_memfd() {
     let m = MemFd::new("outlives").unwrap();
     m.write(b"still here").unwrap();
@@ -177,8 +186,16 @@ fn bad_mapping_arguments() {
         ErrorKind::InvalidInput
     );
     assert_eq!(kind(m.mmap(usize::MAX, Prot::READ)), ErrorKind::OutOfMemory);
-    // Mapping past the end of the file is allowed (touching it is not).
-    let past = m.mmap_at(4096, Prot::READ, 1 << 20).unwrap();
+    // A mapping must start inside the file; it may run past the end.
+    assert_eq!(
+        kind(m.mmap_at(4096, Prot::READ, 8192)),
+        ErrorKind::InvalidInput
+    );
+    assert_eq!(
+        kind(m.mmap_at(4096, Prot::READ, 1 << 20)),
+        ErrorKind::InvalidInput
+    );
+    let past = m.mmap_at(8192, Prot::READ, 4096).unwrap();
     assert!(!past.is_immutable());
     // Any shared mapping made while the file was writable could be
     // mprotect()ed to writable, so the kernel refuses the WRITE seal.

@@ -289,13 +289,16 @@ impl MemFd {
     /// writes through the mapping reach the file and every other mapping.
     ///
     /// The mapping stays valid after this `MemFd` is closed or dropped. It
-    /// may extend past the end of the file, but touching a page past the
-    /// end raises `SIGBUS`; see [`MappedRegion`] for what is safe to access.
+    /// must start inside the file but may extend past its end (to be grown
+    /// into later); touching a page wholly past the end raises `SIGBUS`.
+    /// See [`MappedRegion`] for what is safe to access.
     ///
     /// # Errors
     /// - `InvalidInput` if `len` is 0, or `offset` is not a multiple of
-    ///   4096 or exceeds `i64::MAX` (no system call); the kernel also
-    ///   refuses an offset that is not a multiple of a larger page size;
+    ///   4096 or exceeds `i64::MAX` (no system call); if `offset` is at or
+    ///   past the end of the file (nothing to map: size the file first with
+    ///   [`truncate`](MemFd::truncate)); the kernel also refuses an offset
+    ///   that is not a multiple of a larger page size;
     /// - `PermissionDenied` (`EPERM`) for [`Prot::WRITE`] under a `WRITE`
     ///   or `FUTURE_WRITE` seal;
     /// - `OutOfMemory`; `Closed`.
@@ -312,6 +315,10 @@ impl MemFd {
         // read next can only grow afterwards.
         let seals = Seals::from_bits_retain(sys::fcntl_get_seals(g.borrowed())?);
         let size = sys::statx_size(g.borrowed())?;
+        if offset >= size {
+            // Nothing of the file there: every access would raise SIGBUS.
+            return Err(Error::INVALID);
+        }
         let backed = offset
             .checked_add(len as u64)
             .is_some_and(|end| end <= size);

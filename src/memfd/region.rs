@@ -331,12 +331,15 @@ mod tests {
     /// the mapping).
     #[test]
     fn atomic_copies_match_a_plain_copy() {
-        let source: [u8; 64] = core::array::from_fn(|i| i as u8 ^ 0x5a);
+        // Mutable, like a mapping: the atomic loads go through `&AtomicU8`,
+        // which a pointer derived from a shared `&[u8]` may not create.
+        let mut source: [u8; 64] = core::array::from_fn(|i| i as u8 ^ 0x5a);
+        let src = source.as_mut_ptr();
         for start in 0..WORD + 1 {
             for len in 0..3 * WORD + 2 {
                 let mut dst = [0u8; 64];
                 // SAFETY: `start + len <= 64`: in bounds of `source`.
-                unsafe { load_bytes(source.as_ptr().add(start), &mut dst[..len]) };
+                unsafe { load_bytes(src.add(start), &mut dst[..len]) };
                 assert_eq!(&dst[..len], &source[start..start + len]);
 
                 let mut target = [0u8; 64];
