@@ -77,7 +77,9 @@ fn round(seed: u64, totals: &Totals) {
                             (tx.write(b"x").map(drop), rx.read(&mut buf).map(drop))
                         }
                         1 => (
-                            tx.dup().map(|d| drop(d.write(b"x"))),
+                            tx.dup().map(|d| {
+                                let _ = d.write(b"x");
+                            }),
                             rx.is_nonblocking().map(drop),
                         ),
                         2 => {
