@@ -196,8 +196,22 @@ fn signal_numbers_outside_the_range_are_invalid() {
 #[test]
 fn sending_to_a_thread_that_does_not_exist_is_esrch() {
     let tid = std::thread::spawn(gettid).join().unwrap();
-    // The thread has exited; its id may only be reused by a new thread.
-    let err = send_signal_to_thread(tid, 0).unwrap_err();
+    // `join` can return while the kernel is still tearing the thread down;
+    // once it is gone, the id is ESRCH (ids are reused only after the
+    // whole pid space has cycled).
+    let start = std::time::Instant::now();
+    let err = loop {
+        match send_signal_to_thread(tid, 0) {
+            Err(e) => break e,
+            Ok(()) => {
+                assert!(
+                    start.elapsed() < Duration::from_secs(5),
+                    "thread {tid} never went away"
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+    };
     assert_eq!(err.raw_os_error(), libc::ESRCH);
 }
 

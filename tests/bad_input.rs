@@ -1,0 +1,485 @@
+//! Bad input, everywhere: one row per case, each with the documented
+//! outcome. `checked_first` rows are rejected by the crate before any
+//! system call (see `seccomp_checked_rows_make_no_system_call`).
+
+use std::time::Duration;
+
+use iofd::*;
+
+/// What every row can use, prepared before the rows run.
+struct Fixtures {
+    ev: EventFd,
+    closed_ev: EventFd,
+    closed_fd: Fd,
+    timer: TimerFd,
+    memfd: MemFd,
+    write_sealed: MemFd,
+    sfd: SignalFd,
+    me: PidFd,
+    ro: MappedRegion,
+    rw: MappedRegion,
+}
+
+fn fixtures() -> Fixtures {
+    let memfd = MemFd::new_sealable("bad-input").unwrap();
+    memfd.truncate(8192).unwrap();
+    let write_sealed = MemFd::new_sealable("sealed").unwrap();
+    write_sealed.truncate(4096).unwrap();
+    write_sealed.seal(Seals::WRITE).unwrap();
+    let ro = memfd.mmap(4096, Prot::READ).unwrap();
+    let rw = memfd.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let closed_ev = EventFd::new(1).unwrap();
+    closed_ev.close().unwrap();
+    let (closed_fd, _) = pipe().unwrap();
+    closed_fd.close().unwrap();
+    let mut usr2 = SigSet::empty();
+    usr2.add(SIGUSR2).unwrap();
+    Fixtures {
+        ev: EventFd::new(0).unwrap(),
+        closed_ev,
+        closed_fd,
+        timer: TimerFd::new().unwrap(),
+        memfd,
+        write_sealed,
+        sfd: SignalFd::new(&usr2).unwrap(),
+        me: PidFd::open(getpid()).unwrap(),
+        ro,
+        rw,
+    }
+}
+
+/// A pid that cannot exist: pids are always below `pid_max`.
+fn impossible_pid() -> i32 {
+    let max = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap();
+    max.trim().parse().unwrap()
+}
+
+type Run = fn(&Fixtures) -> Result<()>;
+
+struct Row {
+    what: &'static str,
+    run: Run,
+    /// `Ok(())`, or the kind and errno of the error.
+    expect: core::result::Result<(), (ErrorKind, i32)>,
+    /// Rejected by the crate itself, without a system call.
+    checked_first: bool,
+}
+
+const fn err(
+    what: &'static str,
+    kind: ErrorKind,
+    errno: i32,
+    checked_first: bool,
+    run: Run,
+) -> Row {
+    Row {
+        what,
+        run,
+        expect: Err((kind, errno)),
+        checked_first,
+    }
+}
+
+const fn ok(what: &'static str, run: Run) -> Row {
+    Row {
+        what,
+        run,
+        expect: Ok(()),
+        checked_first: false,
+    }
+}
+
+use ErrorKind::{Closed, InvalidInput, Other, OutOfMemory, PermissionDenied, WouldBlock};
+use libc::{EACCES, EBADF, EINVAL, ENOMEM, EPERM, ESPIPE, ESRCH};
+
+const HUGE: Duration = Duration::new(i64::MAX as u64 + 1, 0);
+
+fn rows() -> Vec<Row> {
+    vec![
+        // memfd names
+        err(
+            "memfd name of 250 bytes",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new(&"n".repeat(250)).map(drop),
+        ),
+        err(
+            "memfd name of 4096 bytes",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new(&"n".repeat(4096)).map(drop),
+        ),
+        err(
+            "memfd name with a leading NUL",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new("\0abc").map(drop),
+        ),
+        err(
+            "memfd name with an inner NUL",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new("ab\0c").map(drop),
+        ),
+        err(
+            "memfd name with a trailing NUL",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new("abc\0").map(drop),
+        ),
+        err(
+            "sealable memfd name too long",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| MemFd::new_sealable(&"n".repeat(250)).map(drop),
+        ),
+        ok("memfd name of 249 bytes (the limit)", |_| {
+            MemFd::new(&"n".repeat(249)).map(drop)
+        }),
+        ok("empty memfd name (the kernel accepts it)", |_| {
+            MemFd::new("").map(drop)
+        }),
+        err(
+            "memfd EXEC with NOEXEC_SEAL",
+            InvalidInput,
+            EINVAL,
+            false,
+            |_| MemFd::with_flags("x", MemFdFlags::EXEC | MemFdFlags::NOEXEC_SEAL).map(drop),
+        ),
+        // mappings
+        err("mmap of length 0", InvalidInput, EINVAL, true, |f| {
+            f.memfd.mmap(0, Prot::READ).map(drop)
+        }),
+        err("mmap at offset 1", InvalidInput, EINVAL, true, |f| {
+            f.memfd.mmap_at(4096, Prot::READ, 1).map(drop)
+        }),
+        err("mmap at offset 4095", InvalidInput, EINVAL, true, |f| {
+            f.memfd.mmap_at(4096, Prot::READ, 4095).map(drop)
+        }),
+        err(
+            "mmap at offset beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.memfd.mmap_at(4096, Prot::READ, 1 << 63).map(drop),
+        ),
+        err(
+            "mmap at the end of the file",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.memfd.mmap_at(4096, Prot::READ, 8192).map(drop),
+        ),
+        err(
+            "mmap past the end of the file",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.memfd.mmap_at(4096, Prot::READ, 1 << 30).map(drop),
+        ),
+        err(
+            "mmap of usize::MAX bytes",
+            OutOfMemory,
+            ENOMEM,
+            false,
+            |f| f.memfd.mmap(usize::MAX, Prot::READ).map(drop),
+        ),
+        err(
+            "Prot::WRITE on a write-sealed memfd",
+            PermissionDenied,
+            EPERM,
+            false,
+            |f| {
+                f.write_sealed
+                    .mmap(4096, Prot::READ | Prot::WRITE)
+                    .map(drop)
+            },
+        ),
+        err(
+            "write to a write-sealed memfd",
+            PermissionDenied,
+            EPERM,
+            false,
+            |f| f.write_sealed.write(b"x").map(drop),
+        ),
+        err("truncate beyond i64", InvalidInput, EINVAL, true, |f| {
+            f.memfd.truncate(u64::MAX)
+        }),
+        err("seal with unknown bits", InvalidInput, EINVAL, false, |f| {
+            f.memfd.seal(Seals::from_bits_retain(0x1000))
+        }),
+        err(
+            "region read past its end",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.ro.read_at(4095, &mut [0; 2]),
+        ),
+        err(
+            "region read at usize::MAX",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.ro.read_at(usize::MAX, &mut [0; 1]),
+        ),
+        err(
+            "region write past its end",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.rw.write_at(4096, b"x"),
+        ),
+        err(
+            "region write on a read-only mapping",
+            PermissionDenied,
+            EACCES,
+            true,
+            |f| f.ro.write_at(0, b"x"),
+        ),
+        // positional I/O
+        err(
+            "read_at an offset beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.memfd.read_at(&mut [0; 1], 1 << 63).map(drop),
+        ),
+        err(
+            "write_at an offset beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.memfd.write_at(b"x", u64::MAX).map(drop),
+        ),
+        err("read_at on an eventfd", Other, ESPIPE, false, |f| {
+            f.ev.fd().read_at(&mut [0; 8], 0).map(drop)
+        }),
+        // timers
+        err(
+            "arm with initial seconds beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.timer.arm(HUGE, Duration::ZERO),
+        ),
+        err(
+            "arm with interval seconds beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.timer.arm(Duration::from_secs(1), HUGE),
+        ),
+        err("arm with Duration::MAX", InvalidInput, EINVAL, true, |f| {
+            f.timer.arm(Duration::MAX, Duration::MAX)
+        }),
+        err(
+            "arm_at a deadline beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.timer.arm_at(HUGE, Duration::ZERO),
+        ),
+        err("timer read into 7 bytes", InvalidInput, EINVAL, true, |f| {
+            f.timer.read(&mut [0; 7]).map(drop)
+        }),
+        err("timer read into 0 bytes", InvalidInput, EINVAL, true, |f| {
+            f.timer.read(&mut []).map(drop)
+        }),
+        err(
+            "timerfd with unknown flags",
+            InvalidInput,
+            EINVAL,
+            false,
+            |_| {
+                TimerFd::with_clock(Clock::Monotonic, TimerFdFlags::from_bits_retain(0x1)).map(drop)
+            },
+        ),
+        // eventfd
+        err("signal(u64::MAX)", InvalidInput, EINVAL, true, |f| {
+            f.ev.signal(u64::MAX)
+        }),
+        err(
+            "eventfd write of u64::MAX bytes",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.ev.write(&u64::MAX.to_ne_bytes()).map(drop),
+        ),
+        err(
+            "eventfd read into 7 bytes",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.ev.read(&mut [0; 7]).map(drop),
+        ),
+        err(
+            "eventfd write of 7 bytes",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.ev.write(&[1; 7]).map(drop),
+        ),
+        err(
+            "wait on an empty eventfd",
+            WouldBlock,
+            libc::EAGAIN,
+            false,
+            |f| f.ev.wait().map(drop),
+        ),
+        err(
+            "eventfd with unknown flags",
+            InvalidInput,
+            EINVAL,
+            false,
+            |_| EventFd::with_flags(0, EventFdFlags::from_bits_retain(0x2)).map(drop),
+        ),
+        // signals
+        err("SigSet::add(0)", InvalidInput, EINVAL, true, |_| {
+            SigSet::empty().add(0)
+        }),
+        err("SigSet::add(-1)", InvalidInput, EINVAL, true, |_| {
+            SigSet::empty().add(-1)
+        }),
+        err("SigSet::add(65)", InvalidInput, EINVAL, true, |_| {
+            SigSet::empty().add(65)
+        }),
+        err("SigSet::remove(65)", InvalidInput, EINVAL, true, |_| {
+            SigSet::full().remove(65)
+        }),
+        err("SigSet::remove(0)", InvalidInput, EINVAL, true, |_| {
+            SigSet::full().remove(0)
+        }),
+        err(
+            "signalfd read into 127 bytes (raw Fd)",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.sfd.fd().read(&mut [0; 127]).map(drop),
+        ),
+        err(
+            "send_signal_to_thread signal 65",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| send_signal_to_thread(gettid(), 65),
+        ),
+        err(
+            "send_signal_to_thread tid 0",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| send_signal_to_thread(0, SIGUSR2),
+        ),
+        // pidfd
+        err("PidFd::open(0)", InvalidInput, EINVAL, true, |_| {
+            PidFd::open(0).map(drop)
+        }),
+        err("PidFd::open(-1)", InvalidInput, EINVAL, true, |_| {
+            PidFd::open(-1).map(drop)
+        }),
+        err(
+            "PidFd::open_blocking(-1)",
+            InvalidInput,
+            EINVAL,
+            true,
+            |_| PidFd::open_blocking(-1).map(drop),
+        ),
+        err(
+            "PidFd::open of a pid that does not exist",
+            Other,
+            ESRCH,
+            false,
+            |_| PidFd::open(impossible_pid()).map(drop),
+        ),
+        err(
+            "get_fd of a number not open in the target",
+            Closed,
+            EBADF,
+            false,
+            |f| f.me.get_fd(1 << 20).map(drop),
+        ),
+        err("get_fd(-1)", InvalidInput, EINVAL, true, |f| {
+            f.me.get_fd(-1).map(drop)
+        }),
+        err(
+            "send_signal(65) through a pidfd",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.me.send_signal(65),
+        ),
+        // after close
+        err("read after close", Closed, EBADF, true, |f| {
+            f.closed_fd.read(&mut [0; 4]).map(drop)
+        }),
+        err("empty write after close", Closed, EBADF, true, |f| {
+            f.closed_fd.write(&[]).map(drop)
+        }),
+        err("dup after close", Closed, EBADF, true, |f| {
+            f.closed_fd.dup().map(drop)
+        }),
+        err("set_nonblocking after close", Closed, EBADF, true, |f| {
+            f.closed_fd.set_nonblocking(true)
+        }),
+        err("borrow after close", Closed, EBADF, true, |f| {
+            f.closed_fd.borrow().map(drop)
+        }),
+        err("signal after close", Closed, EBADF, true, |f| {
+            f.closed_ev.signal(1)
+        }),
+        err("signal(0) after close", Closed, EBADF, true, |f| {
+            f.closed_ev.signal(0)
+        }),
+        err("wait after close", Closed, EBADF, true, |f| {
+            f.closed_ev.wait().map(drop)
+        }),
+        err("wait_blocking after close", Closed, EBADF, true, |f| {
+            f.closed_ev.wait_blocking().map(drop)
+        }),
+        err("Fd::from_raw(-7) used", Closed, EBADF, true, |_| {
+            // SAFETY: a negative number owns nothing.
+            unsafe { Fd::from_raw(-7) }.write(b"x").map(drop)
+        }),
+        ok("close after close", |f| f.closed_fd.close()),
+    ]
+}
+
+fn outcome(r: Result<()>) -> core::result::Result<(), (ErrorKind, i32)> {
+    r.map_err(|e| (e.kind(), e.raw_os_error()))
+}
+
+#[test]
+fn every_row_gives_its_documented_outcome() {
+    let f = fixtures();
+    let rows = rows();
+    let mut failures = Vec::new();
+    for row in &rows {
+        let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome((row.run)(&f))));
+        match got {
+            Ok(got) if got == row.expect => {}
+            Ok(got) => failures.push(format!(
+                "{}: expected {:?}, got {:?}",
+                row.what, row.expect, got
+            )),
+            Err(_) => failures.push(format!("{}: panicked", row.what)),
+        }
+    }
+    let checked = rows.iter().filter(|r| r.checked_first).count();
+    println!(
+        "bad input: {} rows ({checked} rejected before any system call)",
+        rows.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
+    );
+}
