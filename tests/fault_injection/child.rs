@@ -1,7 +1,7 @@
 //! Running one scenario in a forked child under a seccomp filter.
 //!
 //! The parent maps one shared anonymous page (before any fork) for the
-//! child's [`Report`], forks, and waits. The child installs its filter only
+//! child's report (`report.rs`), forks, and waits. The child installs its filter only
 //! for the call under test, so setup runs unfiltered; it never writes to a
 //! descriptor to report (the filter may be failing `write`), and it ends
 //! with `_exit` (exit_group(2), which no filter here touches).
@@ -10,21 +10,24 @@
 //! - `SECCOMP_RET_ERRNO | errno`: the kernel skips the call and returns
 //!   `-errno`. This is the matrix.
 //! - `SECCOMP_RET_TRAP | data`: the kernel skips the call and raises
-//!   `SIGSYS`, whose handler here either counts the call and makes it
+//!   `SIGSYS`, whose handler (`trap.rs`) either counts the call and makes it
 //!   return `-data` (counting cells), or, for `data == 0`, records a
 //!   forbidden call and ends the child (sweeps, and the checks that a
 //!   failed close or unmap is never repeated).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 
 use iofd::ErrorKind;
 use iofd::raw::{Errno, Sysno};
 
+use crate::fdset::FdSet;
+use crate::report::*;
 use crate::seccomp::{Program, RET_DATA, RET_ERRNO, RET_TRAP, Rule};
 use crate::syscalls::{self, Target};
+use crate::trap;
 
 /// What the filter of one cell does.
 #[derive(Clone, Copy, Debug)]
@@ -43,136 +46,6 @@ pub enum Mode {
 
 /// The errno of counting cells: the one a careless wrapper retries.
 pub const COUNT_ERRNO: i32 = libc::EINTR;
-
-/// How far the child got.
-const STAGE_FORKED: u32 = 1;
-const STAGE_SETUP: u32 = 2;
-const STAGE_CALL: u32 = 3;
-const STAGE_CHECKS: u32 = 4;
-const STAGE_PASSED: u32 = 5;
-const STAGE_FAILED: u32 = 6;
-
-/// The child's findings, in memory shared with the parent.
-#[repr(C)]
-struct Report {
-    stage: u32,
-    len: u32,
-    msg: [u8; 2000],
-}
-
-/// The report of the running child, for the `SIGSYS` handler and the
-/// panic hook.
-static REPORT: AtomicPtr<Report> = AtomicPtr::new(ptr::null_mut());
-/// Calls counted by the `SIGSYS` handler.
-static TRAPS: AtomicU32 = AtomicU32::new(0);
-
-/// Appends to the report without allocating or issuing a system call.
-struct ReportWriter;
-
-impl fmt::Write for ReportWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let r = REPORT.load(Relaxed);
-        if r.is_null() {
-            return Ok(());
-        }
-        // SAFETY: `r` is the shared report page, mapped for the whole life
-        // of the child; only this (single) thread of the child writes it.
-        let r = unsafe { &mut *r };
-        let start = r.len as usize;
-        let n = s.len().min(r.msg.len() - start);
-        r.msg[start..start + n].copy_from_slice(&s.as_bytes()[..n]);
-        r.len = (start + n) as u32;
-        Ok(())
-    }
-}
-
-fn set_stage(stage: u32) {
-    // SAFETY: as in `ReportWriter::write_str`.
-    unsafe { (*REPORT.load(Relaxed)).stage = stage };
-}
-
-fn record(args: fmt::Arguments<'_>) {
-    let _ = ReportWriter.write_fmt(args);
-}
-
-/// Ends the child: exit_group(2) without destructors or buffered output.
-fn exit(code: i32) -> ! {
-    // SAFETY: _exit ends the process; nothing is left to run.
-    unsafe { libc::_exit(code) }
-}
-
-/// The kernel's `siginfo_t` for `SIGSYS` on 64-bit targets: three `int`s,
-/// padding, then the `_sigsys` member of the union.
-#[repr(C)]
-struct SigsysInfo {
-    signo: i32,
-    errno: i32,
-    code: i32,
-    _pad: i32,
-    call_addr: u64,
-    syscall: i32,
-    arch: u32,
-}
-
-/// The `SIGSYS` handler: counts a trapped call and sets its return value,
-/// or reports a forbidden one and ends the child.
-extern "C" fn on_sigsys(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid `siginfo_t`, whose `SIGSYS` layout
-    // is `SigsysInfo`.
-    let info = unsafe { &*info.cast::<SigsysInfo>() };
-    let data = info.errno;
-    if data == 0 {
-        let name = Sysno::new(info.syscall as usize).map_or("?", |nr| nr.name());
-        record(format_args!(
-            "issued forbidden system call {name} ({})",
-            info.syscall
-        ));
-        set_stage(STAGE_FAILED);
-        exit(3);
-    }
-    TRAPS.fetch_add(1, Relaxed);
-    // SAFETY: with SA_SIGINFO the third argument is the interrupted
-    // context, which the kernel restores on return from the handler.
-    let uc = unsafe { &mut *ctx.cast::<libc::ucontext_t>() };
-    let ret = -i64::from(data);
-    #[cfg(target_arch = "x86_64")]
-    {
-        uc.uc_mcontext.gregs[libc::REG_RAX as usize] = ret;
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        uc.uc_mcontext.regs[0] = ret as u64;
-    }
-    #[cfg(target_arch = "riscv64")]
-    {
-        uc.uc_mcontext.__gregs[libc::REG_A0] = ret as u64;
-    }
-}
-
-/// The open descriptors of the child: a bit per number below 1024, and a
-/// count of any above.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct FdSet {
-    low: [u64; 16],
-    high: u32,
-}
-
-impl fmt::Display for FdSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("{")?;
-        let mut first = true;
-        for fd in 0..1024 {
-            if self.low[fd / 64] & (1 << (fd % 64)) != 0 {
-                write!(f, "{}{fd}", if first { "" } else { ", " })?;
-                first = false;
-            }
-        }
-        if self.high > 0 {
-            write!(f, " and {} above 1023", self.high)?;
-        }
-        f.write_str("}")
-    }
-}
 
 /// A scenario's view of its cell.
 pub struct Cx {
@@ -325,6 +198,10 @@ impl Cx {
         pass()
     }
 
+    fn open_fds(&self) -> FdSet {
+        FdSet::of(self.proc_fd).unwrap_or_else(|e| self.fail(format_args!("harness: {e}")))
+    }
+
     fn install(&self, rules: &[Rule]) {
         if let Err(errno) = Program::new(rules).install() {
             self.fail(format_args!(
@@ -334,64 +211,6 @@ impl Cx {
             ));
         }
     }
-
-    /// Lists `/proc/self/fd` with lseek(2) and getdents64(2), neither of
-    /// which iofd issues, so no filter here touches them.
-    fn open_fds(&self) -> FdSet {
-        let mut set = FdSet {
-            low: [0; 16],
-            high: 0,
-        };
-        // SAFETY: lseek on a descriptor this child owns; no memory.
-        if unsafe { libc::lseek(self.proc_fd, 0, libc::SEEK_SET) } != 0 {
-            self.fail(format_args!("harness: lseek /proc/self/fd failed"));
-        }
-        let mut buf = [0u64; 512];
-        loop {
-            let len = size_of_val(&buf);
-            // SAFETY: `buf` is valid for `len` bytes of writes.
-            let n =
-                unsafe { libc::syscall(libc::SYS_getdents64, self.proc_fd, buf.as_mut_ptr(), len) };
-            if n < 0 {
-                self.fail(format_args!("harness: getdents64 /proc/self/fd failed"));
-            }
-            if n == 0 {
-                return set;
-            }
-            // SAFETY: the kernel filled the first `n` bytes of `buf`.
-            let bytes =
-                unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n as usize) };
-            let mut at = 0;
-            while at < bytes.len() {
-                // `struct linux_dirent64`: d_ino (8), d_off (8), d_reclen
-                // (2), d_type (1), then the NUL-terminated name.
-                let reclen = usize::from(u16::from_ne_bytes([bytes[at + 16], bytes[at + 17]]));
-                let name = &bytes[at + 19..at + reclen];
-                let name = &name[..name.iter().position(|&b| b == 0).unwrap_or(name.len())];
-                if let Some(fd) = parse_fd(name) {
-                    if fd < 1024 {
-                        set.low[fd / 64] |= 1 << (fd % 64);
-                    } else {
-                        set.high += 1;
-                    }
-                }
-                at += reclen;
-            }
-        }
-    }
-}
-
-/// A decimal descriptor number; `None` for `.` and `..`.
-fn parse_fd(name: &[u8]) -> Option<usize> {
-    if name.is_empty() || !name.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(name.iter().fold(0, |n, &d| n * 10 + usize::from(d - b'0')))
-}
-
-fn pass() -> ! {
-    set_stage(STAGE_PASSED);
-    exit(0)
 }
 
 /// `EAGAIN` for 11, …
@@ -420,7 +239,7 @@ fn child(mode: Mode, scenario: fn(&mut Cx)) -> ! {
     // is ended by SIGALRM, which the parent reports.
     // SAFETY: alarm(2) has no memory argument.
     unsafe { libc::alarm(10) };
-    install_sigsys_handler();
+    trap::install_sigsys_handler();
     panic::set_hook(Box::new(|info| record(format_args!("panicked: {info}"))));
     set_stage(STAGE_SETUP);
     // SAFETY: a NUL-terminated path; the flags are plain bits.
@@ -448,7 +267,7 @@ fn child(mode: Mode, scenario: fn(&mut Cx)) -> ! {
     match mode {
         Mode::Sweep { .. } => cx.fail(format_args!("harness: the scenario never ran its API")),
         Mode::Count { target } => {
-            let n = TRAPS.load(Relaxed);
+            let n = trap::traps();
             cx.ensure(
                 n == 1,
                 format_args!(
@@ -464,20 +283,6 @@ fn child(mode: Mode, scenario: fn(&mut Cx)) -> ! {
         format_args!("harness: the scenario never ran its API"),
     );
     pass()
-}
-
-fn install_sigsys_handler() {
-    // SAFETY: a zeroed `sigaction` is a valid value to fill in.
-    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
-    sa.sa_sigaction = on_sigsys as *const () as usize;
-    sa.sa_flags = libc::SA_SIGINFO;
-    // SAFETY: `sa` is a valid action whose handler has the SA_SIGINFO
-    // signature and touches only the report and atomics.
-    if unsafe { libc::sigaction(libc::SIGSYS, &sa, ptr::null_mut()) } != 0 {
-        record(format_args!("harness: sigaction(SIGSYS) failed"));
-        set_stage(STAGE_FAILED);
-        exit(1);
-    }
 }
 
 /// Forks children for cells and judges their reports.
