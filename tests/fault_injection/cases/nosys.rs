@@ -1,0 +1,280 @@
+//! Paths documented to make no system call, run with every call iofd
+//! issues forbidden: each gives its documented result without reaching
+//! the kernel.
+
+use std::time::Duration;
+
+use iofd::{EventFd, Fd, MemFd, PidFd, Prot, SIGUSR1, Seals, SigSet, SignalFd, TimerFd};
+
+use super::{NoSys, ensure};
+use crate::child::Cx;
+
+pub const NOSYS: &[NoSys] = &[
+    NoSys {
+        name: "Fd::read/write of an empty buffer",
+        run: empty_io,
+    },
+    NoSys {
+        name: "Fd::read_at/write_at beyond i64::MAX",
+        run: huge_offsets,
+    },
+    NoSys {
+        name: "every Fd operation after close",
+        run: closed_fd,
+    },
+    NoSys {
+        name: "EventFd::signal(0)",
+        run: signal_zero,
+    },
+    NoSys {
+        name: "EventFd bad arguments",
+        run: eventfd_arguments,
+    },
+    NoSys {
+        name: "TimerFd bad arguments",
+        run: timerfd_arguments,
+    },
+    NoSys {
+        name: "PidFd bad arguments",
+        run: pidfd_arguments,
+    },
+    NoSys {
+        name: "send_signal_to_thread bad arguments",
+        run: thread_signal_arguments,
+    },
+    NoSys {
+        name: "MemFd bad names",
+        run: memfd_names,
+    },
+    NoSys {
+        name: "MemFd mmap/truncate bad arguments",
+        run: memfd_arguments,
+    },
+    NoSys {
+        name: "MappedRegion::read_at/write_at",
+        run: region_copies,
+    },
+    NoSys {
+        name: "operations on closed handles",
+        run: closed_handles,
+    },
+];
+
+/// The errno of each result, `None` for `Ok`.
+fn errnos<const N: usize>(results: [Option<iofd::Error>; N]) -> [Option<i32>; N] {
+    results.map(|r| r.map(|e| e.raw_os_error()))
+}
+
+/// Every entry is `errno`.
+fn all_are<const N: usize>(cx: &Cx, what: &str, got: [Option<i32>; N], errno: i32) {
+    ensure!(
+        cx,
+        got.iter().all(|&e| e == Some(errno)),
+        "{what}: errnos {got:?}, expected all {errno}"
+    );
+}
+
+fn empty_io(cx: &mut Cx) {
+    let (rx, tx) = cx.setup("pipe", iofd::pipe());
+    let got = cx.call(|| (rx.read(&mut []), tx.write(&[])));
+    ensure!(cx, got == (Ok(0), Ok(0)), "empty I/O returned {got:?}");
+    cx.pass();
+}
+
+fn huge_offsets(cx: &mut Cx) {
+    let f = Fd::from(cx.setup("memfd", MemFd::new("nosys")));
+    let off = i64::MAX as u64 + 1;
+    let got = cx.call(|| {
+        errnos([
+            f.read_at(&mut [0; 1], off).err(),
+            f.write_at(b"x", off).err(),
+            f.read_at(&mut [0; 1], u64::MAX).err(),
+        ])
+    });
+    all_are(cx, "offsets beyond loff_t", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn closed_fd(cx: &mut Cx) {
+    let fd = Fd::from(cx.setup("eventfd", EventFd::new(0)));
+    cx.setup("close", fd.close());
+    let (got, again) = cx.call(|| {
+        let got = errnos([
+            fd.read(&mut [0; 1]).err(),
+            fd.write(b"x").err(),
+            fd.read(&mut []).err(),
+            fd.write(&[]).err(),
+            fd.read_at(&mut [0; 1], 0).err(),
+            fd.write_at(b"x", 0).err(),
+            fd.set_nonblocking(true).err(),
+            fd.is_nonblocking().err(),
+            fd.set_cloexec(true).err(),
+            fd.is_cloexec().err(),
+            fd.dup().err(),
+            fd.borrow().err(),
+        ]);
+        (got, fd.close())
+    });
+    all_are(cx, "operations on a closed Fd", got, libc::EBADF);
+    ensure!(cx, again.is_ok(), "a second close returned {again:?}");
+    cx.pass();
+}
+
+fn signal_zero(cx: &mut Cx) {
+    let ev = cx.setup("eventfd", EventFd::new(0));
+    let got = cx.call(|| ev.signal(0));
+    ensure!(cx, got.is_ok(), "signal(0) returned {got:?}");
+    cx.pass();
+}
+
+fn eventfd_arguments(cx: &mut Cx) {
+    let ev = cx.setup("eventfd", EventFd::new(0));
+    let got = cx.call(|| {
+        errnos([
+            ev.signal(u64::MAX).err(),
+            ev.read(&mut [0; 7]).err(),
+            ev.write(&[0; 7]).err(),
+        ])
+    });
+    all_are(cx, "eventfd arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn timerfd_arguments(cx: &mut Cx) {
+    let t = cx.setup("timerfd", TimerFd::new());
+    let got = cx.call(|| {
+        errnos([
+            t.read(&mut [0; 7]).err(),
+            t.arm(Duration::MAX, Duration::ZERO).err(),
+            t.arm(Duration::ZERO, Duration::MAX).err(),
+            t.arm_at(Duration::MAX, Duration::ZERO).err(),
+        ])
+    });
+    all_are(cx, "timerfd arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn pidfd_arguments(cx: &mut Cx) {
+    let p = cx.setup("pidfd_open", PidFd::open(iofd::getpid()));
+    let got = cx.call(|| {
+        errnos([
+            PidFd::open(0).err(),
+            PidFd::open(-1).err(),
+            PidFd::open_blocking(0).err(),
+            p.send_signal(65).err(),
+            p.send_signal(-1).err(),
+            p.get_fd(-1).err(),
+        ])
+    });
+    all_are(cx, "pidfd arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn thread_signal_arguments(cx: &mut Cx) {
+    let tid = iofd::gettid();
+    let got = cx.call(|| {
+        errnos([
+            iofd::send_signal_to_thread(tid, 65).err(),
+            iofd::send_signal_to_thread(tid, -1).err(),
+            iofd::send_signal_to_thread(0, 0).err(),
+            iofd::send_signal_to_thread(-5, 0).err(),
+        ])
+    });
+    all_are(cx, "send_signal_to_thread arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn memfd_names(cx: &mut Cx) {
+    let long = "x".repeat(iofd::MEMFD_NAME_MAX + 1);
+    let got = cx.call(|| {
+        errnos([
+            MemFd::new(&long).err(),
+            MemFd::new("a\0b").err(),
+            MemFd::new_sealable("\0").err(),
+        ])
+    });
+    all_are(cx, "memfd names", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn memfd_arguments(cx: &mut Cx) {
+    let m = cx.setup("memfd", MemFd::new("nosys"));
+    cx.setup("ftruncate", m.truncate(4096));
+    let got = cx.call(|| {
+        errnos([
+            m.mmap(0, Prot::READ).err(),
+            m.mmap_at(4096, Prot::READ, 1).err(),
+            m.mmap_at(4096, Prot::READ, 2048).err(),
+            m.mmap_at(4096, Prot::READ, !4095).err(), // aligned, beyond i64
+            m.truncate(u64::MAX).err(),
+        ])
+    });
+    all_are(cx, "memfd mapping arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
+fn region_copies(cx: &mut Cx) {
+    let m = cx.setup("memfd", MemFd::new("nosys"));
+    cx.setup("ftruncate", m.truncate(4096));
+    let rw = cx.setup("mmap", m.mmap(4096, Prot::READ | Prot::WRITE));
+    let ro = cx.setup("mmap", m.mmap(4096, Prot::READ));
+    let mut buf = [0u8; 3];
+    let got = cx.call(|| {
+        (
+            rw.write_at(4093, b"abc"),
+            ro.read_at(4093, &mut buf),
+            rw.read_at(4094, &mut [0; 3])
+                .err()
+                .map(|e| e.raw_os_error()),
+            ro.write_at(0, b"x").err().map(|e| e.raw_os_error()),
+        )
+    });
+    ensure!(
+        cx,
+        got == (Ok(()), Ok(()), Some(libc::EINVAL), Some(libc::EACCES)),
+        "region copies returned {got:?}"
+    );
+    ensure!(
+        cx,
+        &buf == b"abc",
+        "read back {buf:?} through the other mapping"
+    );
+    cx.pass();
+}
+
+fn closed_handles(cx: &mut Cx) {
+    let ev = cx.setup("eventfd", EventFd::new(0));
+    let t = cx.setup("timerfd", TimerFd::new());
+    let m = cx.setup("memfd", MemFd::new_sealable("nosys"));
+    let mut set = SigSet::empty();
+    cx.setup("SigSet::add", set.add(SIGUSR1));
+    let s = cx.setup("signalfd", SignalFd::new(&set));
+    let p = cx.setup("pidfd", PidFd::open(iofd::getpid()));
+    for closed in [ev.close(), t.close(), m.close(), s.close(), p.close()] {
+        cx.setup("close", closed);
+    }
+    let got = cx.call(|| {
+        errnos([
+            ev.wait().err(),
+            ev.signal(1).err(),
+            ev.signal(0).err(),
+            ev.wait_blocking().err(),
+            t.arm(Duration::from_secs(1), Duration::ZERO).err(),
+            t.disarm().err(),
+            t.get_time().err(),
+            t.expirations().err(),
+            t.wait_blocking().err(),
+            m.size().err(),
+            m.truncate(1).err(),
+            m.seal(Seals::SEAL).err(),
+            m.seals().err(),
+            m.mmap(4096, Prot::READ).err(),
+            s.read().err(),
+            s.set_mask(&set).err(),
+            p.send_signal(0).err(),
+            p.get_fd(0).err(),
+        ])
+    });
+    all_are(cx, "operations on closed handles", got, libc::EBADF);
+    cx.pass();
+}

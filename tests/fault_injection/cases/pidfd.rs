@@ -1,0 +1,118 @@
+//! `PidFd`, and the process calls `getpid`, `gettid`,
+//! `send_signal_to_thread`.
+
+use iofd::PidFd;
+
+use super::{Api, closed_for_good, ensure, still_open};
+use crate::child::Cx;
+use crate::syscalls::*;
+
+pub const APIS: &[Api] = &[
+    api("PidFd::open", &[PIDFD_OPEN], open),
+    api("PidFd::open_blocking", &[PIDFD_OPEN], open_blocking),
+    api("PidFd::send_signal", &[PIDFD_SEND_SIGNAL], send_signal),
+    api("PidFd::get_fd", &[PIDFD_GETFD], get_fd),
+    api("PidFd::close", &[CLOSE], close),
+    api("drop(PidFd)", &[CLOSE], drop_pidfd),
+    api("iofd::getpid", &[GETPID], getpid),
+    api("iofd::gettid", &[GETTID], gettid),
+    api(
+        "iofd::send_signal_to_thread",
+        &[GETPID, TGKILL],
+        send_signal_to_thread,
+    ),
+];
+
+const fn api(name: &'static str, issues: &'static [Target], run: fn(&mut Cx)) -> Api {
+    Api {
+        name,
+        issues,
+        skip: &[],
+        run,
+    }
+}
+
+/// A pidfd of the child itself (its pid is read before any filter).
+fn me(cx: &Cx) -> PidFd {
+    cx.setup("pidfd_open", PidFd::open(iofd::getpid()))
+}
+
+fn open(cx: &mut Cx) {
+    let pid = iofd::getpid();
+    let r = cx.call(|| PidFd::open(pid));
+    cx.injected(r);
+}
+
+fn open_blocking(cx: &mut Cx) {
+    let pid = iofd::getpid();
+    let r = cx.call(|| PidFd::open_blocking(pid));
+    cx.injected(r);
+}
+
+fn send_signal(cx: &mut Cx) {
+    let p = me(cx);
+    let raw = p.raw();
+    let r = cx.call(|| p.send_signal(0));
+    cx.injected(r);
+    still_open(cx, &p, raw);
+}
+
+fn get_fd(cx: &mut Cx) {
+    let p = me(cx);
+    let raw = p.raw();
+    // `call` checks that no descriptor appeared.
+    let r = cx.call(|| p.get_fd(raw));
+    cx.injected(r);
+    still_open(cx, &p, raw);
+}
+
+fn close(cx: &mut Cx) {
+    let p = me(cx);
+    let n = p.raw();
+    let r = cx.call(|| p.close());
+    cx.injected(r);
+    closed_for_good(cx, &p, n, || p.send_signal(0));
+}
+
+fn drop_pidfd(cx: &mut Cx) {
+    let p = me(cx);
+    cx.call(|| drop(p));
+}
+
+/// getpid(2) cannot fail in the kernel, and `iofd::getpid` has no error
+/// path: the raw return value comes back, so an injected error shows as
+/// `-errno`, never as a plausible pid.
+fn getpid(cx: &mut Cx) {
+    let pid = cx.call(iofd::getpid);
+    let errno = cx.errno();
+    ensure!(
+        cx,
+        pid == -errno,
+        "getpid() returned {pid} under an injected errno {errno}; expected -{errno}"
+    );
+}
+
+/// As [`getpid`], for gettid(2).
+fn gettid(cx: &mut Cx) {
+    let tid = cx.call(iofd::gettid);
+    let errno = cx.errno();
+    ensure!(
+        cx,
+        tid == -errno,
+        "gettid() returned {tid} under an injected errno {errno}; expected -{errno}"
+    );
+}
+
+fn send_signal_to_thread(cx: &mut Cx) {
+    let tid = iofd::gettid();
+    let r = cx.call(|| iofd::send_signal_to_thread(tid, 0));
+    if cx.row() == Some(GETPID) {
+        // The thread-group id comes from getpid(2), taken as infallible:
+        // a failed getpid becomes tgid `-errno`, which tgkill(2) refuses
+        // with EINVAL. The call fails and signals nobody, but reports
+        // EINVAL rather than the injected errno.
+        cx.error_is(r, libc::EINVAL);
+    } else {
+        cx.injected(r);
+    }
+}

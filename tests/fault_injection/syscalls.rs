@@ -1,0 +1,160 @@
+//! The system calls iofd issues, as injection targets, and the check that
+//! this list is the one in `src/sys/`.
+
+use std::collections::BTreeSet;
+
+use iofd::raw::Sysno;
+
+use crate::seccomp::Rule;
+
+/// What a filter fails: a system call, or one fcntl(2) command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Every call of this number.
+    Sys(Sysno),
+    /// fcntl(2) with `F_SETFL` only: the second call of
+    /// `Fd::set_nonblocking`, which a plain fcntl filter never reaches.
+    FcntlSetfl,
+}
+
+/// fcntl(2) `F_SETFL`.
+const F_SETFL: u64 = 4;
+
+impl Target {
+    /// The system call number the filter matches.
+    pub fn sysno(self) -> Sysno {
+        match self {
+            Target::Sys(nr) => nr,
+            Target::FcntlSetfl => Sysno::fcntl,
+        }
+    }
+
+    /// `read`, `fcntl[F_SETFL]`, …
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Sys(nr) => nr.name(),
+            Target::FcntlSetfl => "fcntl[F_SETFL]",
+        }
+    }
+
+    /// The filter rule giving this target `action`.
+    pub fn rule(self, action: u32) -> Rule {
+        let arg = match self {
+            Target::Sys(_) => None,
+            Target::FcntlSetfl => Some((1, F_SETFL)),
+        };
+        Rule {
+            nr: self.sysno(),
+            arg,
+            action,
+        }
+    }
+}
+
+pub const READ: Target = Target::Sys(Sysno::read);
+pub const WRITE: Target = Target::Sys(Sysno::write);
+pub const PREAD64: Target = Target::Sys(Sysno::pread64);
+pub const PWRITE64: Target = Target::Sys(Sysno::pwrite64);
+pub const CLOSE: Target = Target::Sys(Sysno::close);
+pub const FCNTL: Target = Target::Sys(Sysno::fcntl);
+pub const FCNTL_SETFL: Target = Target::FcntlSetfl;
+pub const PIPE2: Target = Target::Sys(Sysno::pipe2);
+pub const EVENTFD2: Target = Target::Sys(Sysno::eventfd2);
+pub const CLOCK_GETTIME: Target = Target::Sys(Sysno::clock_gettime);
+pub const TIMERFD_CREATE: Target = Target::Sys(Sysno::timerfd_create);
+pub const TIMERFD_SETTIME: Target = Target::Sys(Sysno::timerfd_settime);
+pub const TIMERFD_GETTIME: Target = Target::Sys(Sysno::timerfd_gettime);
+pub const GETPID: Target = Target::Sys(Sysno::getpid);
+pub const GETTID: Target = Target::Sys(Sysno::gettid);
+pub const TGKILL: Target = Target::Sys(Sysno::tgkill);
+pub const PIDFD_OPEN: Target = Target::Sys(Sysno::pidfd_open);
+pub const PIDFD_SEND_SIGNAL: Target = Target::Sys(Sysno::pidfd_send_signal);
+pub const PIDFD_GETFD: Target = Target::Sys(Sysno::pidfd_getfd);
+pub const MEMFD_CREATE: Target = Target::Sys(Sysno::memfd_create);
+pub const FTRUNCATE: Target = Target::Sys(Sysno::ftruncate);
+pub const STATX: Target = Target::Sys(Sysno::statx);
+pub const MMAP: Target = Target::Sys(Sysno::mmap);
+pub const MUNMAP: Target = Target::Sys(Sysno::munmap);
+pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
+pub const SIGNALFD4: Target = Target::Sys(Sysno::signalfd4);
+pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
+
+/// The rows of the matrix, in order: every system call iofd issues except
+/// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
+pub const ROWS: [Target; 27] = [
+    READ,
+    WRITE,
+    PREAD64,
+    PWRITE64,
+    CLOSE,
+    FCNTL,
+    FCNTL_SETFL,
+    PIPE2,
+    EVENTFD2,
+    CLOCK_GETTIME,
+    TIMERFD_CREATE,
+    TIMERFD_SETTIME,
+    TIMERFD_GETTIME,
+    GETPID,
+    GETTID,
+    TGKILL,
+    PIDFD_OPEN,
+    PIDFD_SEND_SIGNAL,
+    PIDFD_GETFD,
+    MEMFD_CREATE,
+    FTRUNCATE,
+    STATX,
+    MMAP,
+    MUNMAP,
+    RT_SIGPROCMASK,
+    SIGNALFD4,
+    PPOLL,
+];
+
+/// System calls iofd issues that the matrix leaves alone, and why.
+pub const NOT_INJECTED: [(Sysno, &str); 1] = [(
+    Sysno::exit_group,
+    "never returns, so there is no error to observe; and every child ends \
+     with it, so filtering it would silence the report",
+)];
+
+/// Every system call iofd issues that a filter may fail or forbid.
+pub fn injectable() -> impl Iterator<Item = Sysno> {
+    ROWS.iter()
+        .filter(|t| matches!(t, Target::Sys(_)))
+        .map(|t| t.sysno())
+}
+
+/// Fails unless the system calls named in `src/sys/` (the only code that
+/// issues any) are exactly [`ROWS`] plus [`NOT_INJECTED`]: a call added to
+/// the crate without a row here, or a row for a call it no longer makes.
+pub fn check_against_src() -> Result<(), String> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/sys");
+    let mut in_src = BTreeSet::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{dir}: {e}"))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{path:?}: {e}"))?;
+        for (_, rest) in text
+            .match_indices("Sysno::")
+            .map(|(i, _)| text.split_at(i + 7))
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            in_src.insert(name);
+        }
+    }
+    let mut listed: BTreeSet<String> = injectable().map(|nr| nr.name().to_string()).collect();
+    listed.extend(NOT_INJECTED.iter().map(|(nr, _)| nr.name().to_string()));
+    if in_src == listed {
+        Ok(())
+    } else {
+        let missing: Vec<_> = in_src.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&in_src).collect();
+        Err(format!(
+            "src/sys issues {missing:?} without a row here; rows {stale:?} are not in src/sys"
+        ))
+    }
+}
