@@ -2,9 +2,12 @@
 //! [`send_signal_to_thread`], [`exit`].
 
 use crate::signal::check_signal;
-use crate::{Result, sys};
+use crate::{Error, Result, sys};
 
 /// getpid(2) — the calling process's id (its thread-group id).
+///
+/// The kernel cannot fail this call; only a sandbox (a seccomp filter
+/// returning an errno) can, and then the result is that `-errno`.
 ///
 /// # Examples
 ///
@@ -21,6 +24,9 @@ pub fn getpid() -> i32 {
 
 /// gettid(2) — the calling thread's id (equal to [`getpid`] on the main
 /// thread).
+///
+/// As with [`getpid`], only a seccomp filter can make it fail, and then the
+/// result is `-errno`.
 ///
 /// <https://man7.org/linux/man-pages/man2/gettid.2.html>
 #[inline]
@@ -52,9 +58,15 @@ pub fn gettid() -> i32 {
 pub fn send_signal_to_thread(tid: i32, sig: i32) -> Result<()> {
     check_signal(sig)?;
     if tid <= 0 {
-        return Err(crate::Error::INVALID);
+        return Err(Error::INVALID);
     }
-    sys::tgkill(sys::getpid(), tid, sig)
+    // getpid(2) cannot fail in the kernel, but a seccomp filter can make
+    // it return `-errno`; pass that on rather than use it as an id.
+    let tgid = sys::getpid();
+    if tgid < 0 {
+        return Err(Error::from_raw_os_error(-tgid));
+    }
+    sys::tgkill(tgid, tid, sig)
 }
 
 /// exit_group(2) — ends the process with `status` at once.

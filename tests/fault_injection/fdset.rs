@@ -28,23 +28,51 @@ impl fmt::Display for FdSet {
 }
 
 impl FdSet {
-    /// Lists `proc_fd` (an open `/proc/self/fd`) from the start, with
-    /// lseek(2) and getdents64(2): neither is a call iofd issues, so no
-    /// filter here touches them.
+    /// Lists the open descriptors through `proc_fd` (an open
+    /// `/proc/self/fd`): a fresh openat(2) of it, getdents64(2) to the end,
+    /// close_range(2). None of these is a call iofd issues (iofd has
+    /// `close` and `lseek`, which is why the listing neither rewinds nor
+    /// closes with them), so no filter here touches them. The fresh
+    /// directory descriptor itself is left out of the set.
     pub fn of(proc_fd: i32) -> Result<FdSet, &'static str> {
+        // SAFETY: a NUL-terminated path relative to a descriptor this
+        // child owns; the flags are plain bits.
+        let dir = unsafe {
+            libc::openat(
+                proc_fd,
+                c".".as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        if dir < 0 {
+            return Err("openat /proc/self/fd failed");
+        }
+        let listed = Self::list(dir);
+        // SAFETY: closes only `dir`, which this function opened.
+        if unsafe { libc::syscall(libc::SYS_close_range, dir, dir, 0) } != 0 {
+            return Err("close_range of the listing descriptor failed");
+        }
+        let mut set = listed?;
+        let dir = dir as usize;
+        if dir < 1024 {
+            set.low[dir / 64] &= !(1 << (dir % 64));
+        } else {
+            set.high -= 1;
+        }
+        Ok(set)
+    }
+
+    /// Every descriptor listed by getdents64(2) on `dir`, from its start.
+    fn list(dir: i32) -> Result<FdSet, &'static str> {
         let mut set = FdSet {
             low: [0; 16],
             high: 0,
         };
-        // SAFETY: lseek on a descriptor this child owns; no memory.
-        if unsafe { libc::lseek(proc_fd, 0, libc::SEEK_SET) } != 0 {
-            return Err("lseek /proc/self/fd failed");
-        }
         let mut buf = [0u64; 512];
         loop {
             let len = size_of_val(&buf);
             // SAFETY: `buf` is valid for `len` bytes of writes.
-            let n = unsafe { libc::syscall(libc::SYS_getdents64, proc_fd, buf.as_mut_ptr(), len) };
+            let n = unsafe { libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), len) };
             if n < 0 {
                 return Err("getdents64 /proc/self/fd failed");
             }

@@ -48,7 +48,7 @@ use cases::{Api, NOSYS, NoSys};
 use child::{Mode, Runner};
 use syscalls::{NOT_INJECTED, ROWS, Target};
 
-/// The errnos of the matrix: those the issue names, plus `EIO` (the
+/// The errnos of the matrix: the ones a caller plausibly meets, plus `EIO` (the
 /// classic close failure) and `EOPNOTSUPP` (the other `Unsupported`).
 const ERRNOS: [i32; 11] = [
     libc::EINTR,

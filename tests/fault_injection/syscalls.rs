@@ -78,10 +78,11 @@ pub const MUNMAP: Target = Target::Sys(Sysno::munmap);
 pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
 pub const SIGNALFD4: Target = Target::Sys(Sysno::signalfd4);
 pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
+pub const LSEEK: Target = Target::Sys(Sysno::lseek);
 
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
-pub const ROWS: [Target; 27] = [
+pub const ROWS: [Target; 28] = [
     READ,
     WRITE,
     PREAD64,
@@ -109,6 +110,7 @@ pub const ROWS: [Target; 27] = [
     RT_SIGPROCMASK,
     SIGNALFD4,
     PPOLL,
+    LSEEK,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.

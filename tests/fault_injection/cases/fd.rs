@@ -12,6 +12,7 @@ pub const APIS: &[Api] = &[
     api("Fd::write", &[WRITE], write),
     api("Fd::read_at", &[PREAD64], read_at),
     api("Fd::write_at", &[PWRITE64], write_at),
+    api("io::Seek for Fd", &[LSEEK], seek),
     // F_GETFL, then F_SETFL when the flag changes (the scenario changes it).
     api(
         "Fd::set_nonblocking",
@@ -89,6 +90,15 @@ fn write_at(cx: &mut Cx) {
     let raw = f.raw();
     let r = cx.call(|| f.write_at(b"x", 0));
     cx.injected(r);
+    still_open(cx, &f, raw);
+}
+
+fn seek(cx: &mut Cx) {
+    use std::io::Seek;
+    let mut f = file(cx);
+    let raw = f.raw();
+    let r = cx.call(|| f.seek(std::io::SeekFrom::End(0)));
+    cx.injected(super::from_io(r));
     still_open(cx, &f, raw);
 }
 

@@ -20,6 +20,7 @@ pub const APIS: &[Api] = &[
     api("MemFd::read_at", &[PREAD64], read_at),
     api("MemFd::write_at", &[PWRITE64], write_at),
     api("MemFd::truncate", &[FTRUNCATE], truncate),
+    api("io::Seek for MemFd", &[LSEEK], seek),
     api("MemFd::size", &[STATX], size),
     api("MemFd::seal", &[FCNTL], seal),
     api("MemFd::seals", &[FCNTL], seals),
@@ -70,6 +71,15 @@ fn new_hugetlb(cx: &mut Cx) {
 fn with_flags(cx: &mut Cx) {
     let r = cx.call(|| MemFd::with_flags("fault", MemFdFlags::CLOEXEC));
     cx.injected(r);
+}
+
+fn seek(cx: &mut Cx) {
+    use std::io::Seek;
+    let mut m = memfd(cx);
+    let raw = m.raw();
+    let r = cx.call(|| m.seek(std::io::SeekFrom::Start(0)));
+    cx.injected(super::from_io(r));
+    still_open(cx, &m, raw);
 }
 
 fn read(cx: &mut Cx) {

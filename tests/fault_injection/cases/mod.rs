@@ -112,3 +112,9 @@ where
         "close after a failed close returned {again:?}, expected Ok"
     );
 }
+
+/// An `io::Result` from a std trait implementation as the `iofd::Result`
+/// it was converted from (the errno survives the conversion).
+pub fn from_io<T>(r: std::io::Result<T>) -> iofd::Result<T> {
+    r.map_err(|e| iofd::Error::from_raw_os_error(e.raw_os_error().expect("an errno")))
+}
