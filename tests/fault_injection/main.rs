@@ -31,6 +31,8 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+#[path = "../bad_input/rows.rs"]
+mod bad_input_rows;
 mod cases;
 mod child;
 mod cli;

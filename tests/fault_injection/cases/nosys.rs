@@ -58,7 +58,37 @@ pub const NOSYS: &[NoSys] = &[
         name: "operations on closed handles",
         run: closed_handles,
     },
+    NoSys {
+        name: "the bad-input table's checked-first rows",
+        run: bad_input_table,
+    },
 ];
+
+/// Every row of `tests/bad_input/rows.rs` marked as rejected before any
+/// system call gives its documented outcome with every call forbidden.
+fn bad_input_table(cx: &mut Cx) {
+    use crate::bad_input_rows::{fixtures, outcome, rows};
+    let f = fixtures();
+    let rows: Vec<_> = rows().into_iter().filter(|r| r.checked_first).collect();
+    let got: Vec<_> = cx.call(|| rows.iter().map(|r| outcome((r.run)(&f))).collect());
+    for (row, got) in rows.iter().zip(&got) {
+        ensure!(
+            cx,
+            *got == row.expect,
+            "{}: expected {:?}, got {:?}",
+            row.what,
+            row.expect,
+            got
+        );
+    }
+    ensure!(
+        cx,
+        rows.len() >= 40,
+        "only {} checked-first rows",
+        rows.len()
+    );
+    cx.pass();
+}
 
 /// The errno of each result, `None` for `Ok`.
 fn errnos<const N: usize>(results: [Option<iofd::Error>; N]) -> [Option<i32>; N] {
