@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Builds the no-libc program (examples/nolibc) for each target, runs it, and
+# proves that it contains no libc.
+#
+#   scripts/nolibc.sh [target...]     (default: all six below)
+#
+# First it runs the unit tests of the program's own memory functions on
+# the host. Then, for each target, it makes a release build (stripped) and
+# the same build with its symbol table (profile `symbols`), and checks that
+#  - it is a static executable: ELF type EXEC, no program interpreter, no
+#    dynamic section (readelf);
+#  - no symbol is left undefined, not even a weak one (readelf, nm);
+#  - on *-linux-gnu, the program's own memcpy and friends (all five, in a
+#    link that keeps them) are loops that call nothing and never leave
+#    their own code: the compiler did not turn them back into calls to
+#    themselves (objdump);
+#  - the program prints exactly the expected lines and exits with 0, run
+#    natively (x86_64) or under qemu-<arch>;
+#  - on x86_64, `strace -f` shows exactly the system calls the program
+#    makes, in order, and nothing a libc would add;
+#  - the stripped binary is smaller than 8 KiB.
+# Then it prints the stripped sizes. Needs qemu-user, binutils with the
+# aarch64 and riscv64 cross objdumps, the cross gccs and strace.
+set -euo pipefail
+cd "$(dirname "$0")/../examples/nolibc"
+
+all_targets=(
+    x86_64-unknown-none aarch64-unknown-none riscv64gc-unknown-none-elf
+    x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu
+)
+targets=("${@:-${all_targets[@]}}")
+out_dir=../../target/nolibc
+max_size=8192
+
+expected_output='eventfd: counter 42
+timerfd: 1 expiration
+signalfd: signal 10 from this process
+memfd: read back "written through the mapping"'
+
+# Every system call, in order. The program's own requests, with the two
+# that iofd makes on its behalf: `MemFd::mmap` reads the seals and the
+# size before mapping (fcntl, statx), and `send_signal_to_thread` needs
+# the process id for tgkill (the first getpid).
+expected_syscalls='execve
+rt_sigprocmask
+signalfd4
+eventfd2
+timerfd_create
+memfd_create
+ftruncate
+fcntl
+statx
+mmap
+write
+ppoll
+read
+write
+timerfd_settime
+ppoll
+read
+write
+gettid
+getpid
+tgkill
+ppoll
+read
+getpid
+write
+ppoll
+pread64
+write
+munmap
+close
+close
+close
+close
+exit_group'
+
+# What src/rt.rs provides on *-linux-gnu.
+mem_functions=(memcpy memmove memset memcmp bcmp)
+
+fail() {
+    echo "nolibc: $target: $*" >&2
+    exit 1
+}
+
+# The memory functions of a *-linux-gnu build, disassembled one by one:
+# none may call anything, jump through a register or the GOT, or refer to
+# any symbol but itself; nor jump unconditionally to its own first
+# instruction, which is how a tail call to itself looks (a loop back to
+# the first instruction is conditional in the code compilers emit here).
+check_mem_functions() {
+    local bin=$1 objdump=$2 f disassembly body
+    disassembly=$("$objdump" -d --no-show-raw-insn "$bin")
+    for f in "${mem_functions[@]}"; do
+        body=$(awk -v f="$f" '
+            $0 ~ "<" f ">:$" { inside = 1; next }
+            /^$/ { inside = 0 }
+            inside { print }' <<<"$disassembly")
+        [ -n "$body" ] || fail "$f is missing"
+        awk -v f="$f" '
+            {   # the instruction, without address and objdump comment
+                insn = $0; sub(/^[^\t]*\t/, "", insn); sub(/[ \t]+(#|\/\/).*$/, "", insn)
+                op = insn; sub(/[ \t].*/, "", op) }
+            op ~ /^(call|callq|bl|blr|br|jal|jalr|jr|tail)$/ || insn ~ /^jmpq? +\*/ {
+                print f ": calls or jumps indirectly: " insn; bad = 1 }
+            op ~ /^(jmp|jmpq|b|j)$/ && index(insn, "<" f ">") {
+                print f ": jumps to itself, a tail call: " insn; bad = 1 }
+            match(insn, /<[^>+]+/) && substr(insn, RSTART + 1, RLENGTH - 1) != f {
+                print f ": refers to another symbol: " insn; bad = 1 }
+            END { exit bad }' <<<"$body" >&2 || fail "$f is not a self-contained loop"
+    done
+}
+
+echo "--- memory functions (src/rt.rs), unit tests on the host"
+mkdir -p "$out_dir"
+rustc --edition 2024 --test src/rt.rs -o "$out_dir/rt-test"
+# A broken memcpy or memset breaks the test harness itself, which may then
+# hang rather than fail.
+timeout 60 "$out_dir/rt-test" --quiet
+
+declare -A size
+for target in "${targets[@]}"; do
+    echo "--- $target"
+    case "$target" in
+    x86_64-*) arch=x86_64 runner=() objdump=objdump ;;
+    aarch64-*) arch=aarch64 runner=(qemu-aarch64) objdump=aarch64-linux-gnu-objdump ;;
+    riscv64*) arch=riscv64 runner=(qemu-riscv64) objdump=riscv64-linux-gnu-objdump ;;
+    *) echo "nolibc: unknown target '$target'" >&2 && exit 2 ;;
+    esac
+    cargo build --quiet --release --target "$target"
+    cargo build --quiet --profile symbols --target "$target"
+    bin=$out_dir/$target/release/nolibc
+    symbols=$out_dir/$target/symbols/nolibc
+
+    readelf -h "$bin" | grep -Eq 'Type: +EXEC' || fail "not a static executable (ELF type EXEC)"
+    if readelf -lW "$bin" | grep -q INTERP; then fail "has a program interpreter"; fi
+    readelf -d "$bin" | grep -q 'There is no dynamic section' || fail "has a dynamic section"
+    undefined=$(readelf -sW "$symbols" | awk '$7 == "UND" && $8 != ""')
+    [ -z "$undefined" ] || fail "undefined symbols: $undefined"
+    [ -z "$(nm -u "$symbols")" ] || fail "nm lists undefined symbols: $(nm -u "$symbols")"
+    echo "readelf, nm: static executable, no interpreter, no dynamic section, no undefined symbol"
+
+    if [[ $target == *-linux-gnu ]]; then
+        # A link that keeps all five, including those this program does
+        # not happen to need.
+        keep=()
+        for f in "${mem_functions[@]}"; do keep+=(-C "link-arg=-Wl,--undefined=$f"); done
+        cargo rustc --quiet --profile symbols --target "$target" --target-dir "$out_dir/mem" -- "${keep[@]}"
+        check_mem_functions "$out_dir/mem/$target/symbols/nolibc" "$objdump"
+        echo "objdump: ${mem_functions[*]} are self-contained loops"
+    fi
+
+    status=0
+    output=$(timeout 60 "${runner[@]}" "$bin") || status=$?
+    [ "$status" = 0 ] || fail "exit status $status"
+    [ "$output" = "$expected_output" ] || fail "unexpected output:
+$output"
+    echo "runs: $(wc -l <<<"$output") lines as expected, exit status 0"
+
+    if [ "$arch" = x86_64 ]; then
+        log=$(mktemp)
+        strace -f -qq -o "$log" "$bin" >/dev/null
+        syscalls=$(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$log")
+        rm -f "$log"
+        [ "$syscalls" = "$expected_syscalls" ] || fail "unexpected system calls:
+$(diff <(echo "$expected_syscalls") <(echo "$syscalls"))"
+        echo "strace: exactly the $(wc -l <<<"$syscalls") expected system calls"
+    fi
+
+    size[$target]=$(stat -c %s "$bin")
+    [ "${size[$target]}" -lt "$max_size" ] || fail "${size[$target]} bytes, not under $max_size"
+done
+
+echo
+printf '%-28s %s\n' target 'stripped size (bytes)'
+for target in "${targets[@]}"; do
+    printf '%-28s %s\n' "$target" "${size[$target]}"
+done
