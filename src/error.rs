@@ -86,8 +86,11 @@ impl Error {
 
     /// Decodes the error half of a raw system-call return value
     /// (`-4095..=-1`). The caller has checked the range.
-    #[cold]
-    #[inline(never)]
+    ///
+    /// Inline: it is one negation, and keeping it in line lets the compiler
+    /// test the return value once even when a guard is released between
+    /// the system call and the caller's match.
+    #[inline(always)]
     pub(crate) fn from_syscall_ret(ret: usize) -> Error {
         // The kernel returns `-errno` with `errno` in `1..=4095`, so the
         // negation fits an `i32` without loss.

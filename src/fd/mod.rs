@@ -119,7 +119,7 @@ impl Fd {
     ///
     /// # Errors
     /// - [`Closed`](crate::ErrorKind::Closed) (`EBADF`): closing has begun.
-    /// - `EOVERFLOW`: `u32::MAX` guards are alive (only reachable by leaking
+    /// - `EOVERFLOW`: `2^31` guards are alive (only reachable by leaking
     ///   guards with `mem::forget`).
     ///
     /// # Examples

@@ -3,7 +3,7 @@
 //! ```text
 //!  63                               32 31                                0
 //! +-----------------------------------+-----------------------------------+
-//! |   in-flight operations (u32)      |  descriptor, or u32::MAX (= -1)   |
+//! |   in-flight operations (<= 2^31)  |  descriptor, or u32::MAX (= -1)   |
 //! +-----------------------------------+-----------------------------------+
 //! ```
 //!
@@ -43,15 +43,20 @@ const ONE_OP: u64 = 1 << 32;
 const FD_MASK: u64 = u32::MAX as u64;
 /// The low half once closing has begun (`-1` as a `u32`).
 const CLOSED_FD: u64 = FD_MASK;
-/// A word whose count is at its ceiling; one more would carry out.
-const MAX_OPS: u64 = u32::MAX as u64 * ONE_OP;
+/// The count's top bit: a word with it set is at the ceiling of `2^31`
+/// operations in flight, far below where the count could carry out.
+const MAX_OPS: u64 = 1 << 63;
+/// Bits that refuse a new operation: the ceiling, and the sign bit of the
+/// low half, which only `CLOSED_FD` sets (open descriptors are
+/// non-negative), so one test covers both refusals.
+const REFUSE: u64 = MAX_OPS | 1 << 31;
 
 /// Why [`State::acquire`] handed out no descriptor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AcquireError {
     /// Closing has begun (or the handle never held a descriptor).
     Closed,
-    /// `u32::MAX` operations are in flight; only reachable by leaking
+    /// `2^31` operations are in flight; only reachable by leaking
     /// guards with `mem::forget`.
     TooManyOps,
 }
@@ -98,18 +103,38 @@ impl State {
 
     /// Begins an operation: returns the descriptor, which stays open until
     /// the matching [`release`](State::release).
+    ///
+    /// The common case, an open word nobody else is changing, is one load,
+    /// one test and one compare-exchange with no loop; contention and the
+    /// refusals take the out-of-line [`acquire_slow`](State::acquire_slow).
     #[inline(always)]
     pub(crate) fn acquire(&self) -> Result<i32, AcquireError> {
+        let word = self.0.load(Relaxed);
+        // Acquire: the operation that follows cannot be hoisted above the
+        // point where it was counted.
+        if word & REFUSE == 0
+            && self
+                .0
+                .compare_exchange(word, word + ONE_OP, Acquire, Relaxed)
+                .is_ok()
+        {
+            return Ok(low(word));
+        }
+        self.acquire_slow()
+    }
+
+    /// [`acquire`](State::acquire) after a refused word or a lost race.
+    #[cold]
+    #[inline(never)]
+    fn acquire_slow(&self) -> Result<i32, AcquireError> {
         let mut word = self.0.load(Relaxed);
         loop {
             if word & FD_MASK == CLOSED_FD {
                 return Err(AcquireError::Closed);
             }
-            if word >= MAX_OPS {
+            if word & MAX_OPS != 0 {
                 return Err(AcquireError::TooManyOps);
             }
-            // Acquire: the operation that follows cannot be hoisted above
-            // the point where it was counted.
             match self
                 .0
                 .compare_exchange_weak(word, word + ONE_OP, Acquire, Relaxed)

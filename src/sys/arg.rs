@@ -10,10 +10,13 @@ use super::BorrowedFd;
 
 const _: () = assert!(usize::BITS == 64, "iofd supports 64-bit targets only");
 
-/// A descriptor argument (C `int fd`), sign-extended.
+/// A descriptor argument (C `int fd` or `unsigned int fd`).
+///
+/// A borrowed descriptor is open, hence non-negative, so zero-extension
+/// gives the same word as sign-extension, in one 32-bit move.
 #[inline(always)]
 pub(crate) fn fd(fd: BorrowedFd<'_>) -> usize {
-    int(fd.raw())
+    uint(fd.raw() as u32)
 }
 
 /// A C `int` argument, sign-extended as C promotes it to a register.
