@@ -71,8 +71,12 @@ for op in "${operations[@]}"; do
         read -r ir2 calls2 < <(measure "$op" "$variant" "$n2")
         per_op=$(awk -v a="$ir1" -v b="$ir2" -v n="$((n2 - n1))" 'BEGIN { printf "%.1f", (b - a) / n }')
         calls=$(awk -v a="$calls1" -v b="$calls2" -v n="$((n2 - n1))" 'BEGIN { printf "%.2f", (b - a) / n }')
-        if [ -z "$floor" ]; then floor=$per_op; fi
-        delta=$(awk -v v="$per_op" -v f="$floor" 'BEGIN { printf "%+.1f", v - f }')
+        if [ -z "$floor" ]; then
+            floor=$per_op
+            delta="—"
+        else
+            delta=$(awk -v v="$per_op" -v f="$floor" 'BEGIN { printf "%+.1f", v - f }')
+        fi
         echo "| $variant | $per_op | $delta | $calls |"
     done
 done

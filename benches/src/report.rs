@@ -22,6 +22,8 @@ pub struct Environment {
     pub cpus: usize,
     /// The kernel release (`uname -r`).
     pub kernel: String,
+    /// `rustc --version` of the compiler that built the bench.
+    pub rustc: &'static str,
 }
 
 impl Environment {
@@ -46,6 +48,7 @@ impl Environment {
             cpu,
             cpus: std::thread::available_parallelism().map_or(1, usize::from),
             kernel,
+            rustc: env!("IOFD_BENCH_RUSTC"),
         }
     }
 }
@@ -86,14 +89,20 @@ pub fn markdown(env: &Environment, config: &Config, measurements: &[Measurement]
     };
     let _ = writeln!(
         out,
-        "Measured {} on {} ({cpus}), Linux {}: {} rounds per operation after {} warm-up \
-         rounds; in each round every variant runs one batch (≈ {} ms for the slowest), \
-         in an order that rotates every round.",
+        "Measured {} on {} ({cpus}), Linux {}, {}: {} rounds per operation after {} \
+         warm-up {}; in each round every variant runs one batch (≈ {} ms for the \
+         slowest), in an order that rotates every round.",
         env.date,
         env.cpu,
         env.kernel,
+        env.rustc,
         config.rounds,
         config.warmup_rounds,
+        if config.warmup_rounds == 1 {
+            "round"
+        } else {
+            "rounds"
+        },
         config.batch_time.as_secs_f64() * 1e3,
     );
     out.push('\n');
