@@ -10,7 +10,8 @@
 # (count(N2) - count(N1)) / (N2 - N1), which cancels start-up and setup.
 # System calls are counted from valgrind's syscall trace the same way.
 # IOFD_INSTR_N1 and IOFD_INSTR_N2 change the counts (10000 and 20000).
-# Prints one markdown table per operation.
+# Prints a markdown table, one row per operation, and a line with the
+# system calls per operation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,11 +33,16 @@ if [ ${#operations[@]} -eq 0 ]; then
     operations=(eventfd timerfd memfd dup raw closed)
 fi
 
+for op in "${operations[@]}"; do
+    "$bin" --list "$op" >/dev/null # an unknown operation stops here, with the known ones
+done
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # measure OPERATION VARIANT N: prints "<instructions> <system calls>" for
-# the whole run of N iterations.
+# the whole run of N iterations. Called directly (not in a subshell), so
+# that its `exit` stops the script.
 measure() {
     local out=$tmp/callgrind.out log=$tmp/valgrind.log ir calls
     if ! valgrind --tool=callgrind --callgrind-out-file="$out" --trace-syscalls=yes \
@@ -46,7 +52,7 @@ measure() {
         exit 1
     fi
     # The header's `summary:` line, or the `totals:` line of older versions.
-    ir=$(awk '/^summary:/ { print $2; exit } /^totals:/ { t = $2 } END { if (t) print t }' "$out" | head -1)
+    ir=$(awk '/^summary:/ { s = $2 } /^totals:/ { t = $2 } END { print (s != "" ? s : t) }' "$out")
     if [ -z "$ir" ]; then
         echo "instr-count.sh: no summary or totals line in callgrind's output" >&2
         exit 1
@@ -57,26 +63,69 @@ measure() {
     echo "$ir $calls"
 }
 
-echo "User-space instructions per operation (callgrind, $(valgrind --version)," \
-    "N = $n1 and $n2), on $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
-    "Linux $(cat /proc/sys/kernel/osrelease), $(rustc --version | cut -d' ' -f1-2)."
+# join SEPARATOR WORD...: the words with SEPARATOR between them.
+join() {
+    local separator=$1 out=$2 word
+    shift 2
+    for word in "$@"; do out+=$separator$word; done
+    printf '%s' "$out"
+}
+
+# per_op TOTAL1 TOTAL2: the count per iteration, from two whole-run counts.
+per_op() { awk -v a="$1" -v b="$2" -v n="$((n2 - n1))" 'BEGIN { printf "%.0f", (b - a) / n }'; }
+
+columns=(floor iofd rustix libc nix std)
+echo "User-space instructions per operation, counted by callgrind ($(valgrind --version)," \
+    "N = $n1 and $n2) on $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+    "Linux $(cat /proc/sys/kernel/osrelease), $(rustc --version | cut -d' ' -f1-2); in" \
+    "brackets, the difference from the floor:"
+echo
+printf '| operation |'
+printf ' %s |' "${columns[@]}"
+printf '\n|---|'
+printf -- '--:|%.0s' "${columns[@]}"
+printf '\n'
+
+calls_line=()
 for op in "${operations[@]}"; do
-    variants=$("$bin" --list "$op")
-    printf '\n**%s**\n\n' "$op"
-    echo "| variant | instructions/op | vs floor | system calls/op |"
-    echo "|---|--:|--:|--:|"
+    declare -A instr=() calls=()
     floor=
-    for variant in $variants; do
-        read -r ir1 calls1 < <(measure "$op" "$variant" "$n1")
-        read -r ir2 calls2 < <(measure "$op" "$variant" "$n2")
-        per_op=$(awk -v a="$ir1" -v b="$ir2" -v n="$((n2 - n1))" 'BEGIN { printf "%.1f", (b - a) / n }')
-        calls=$(awk -v a="$calls1" -v b="$calls2" -v n="$((n2 - n1))" 'BEGIN { printf "%.2f", (b - a) / n }')
+    for variant in $("$bin" --list "$op"); do
+        measure "$op" "$variant" "$n1" >"$tmp/run1"
+        measure "$op" "$variant" "$n2" >"$tmp/run2"
+        read -r ir1 calls1 <"$tmp/run1"
+        read -r ir2 calls2 <"$tmp/run2"
+        instr[$variant]=$(per_op "$ir1" "$ir2")
+        calls[$variant]=$(per_op "$calls1" "$calls2")
         if [ -z "$floor" ]; then
-            floor=$per_op
-            delta="—"
-        else
-            delta=$(awk -v v="$per_op" -v f="$floor" 'BEGIN { printf "%+.1f", v - f }')
+            floor=${instr[$variant]}
         fi
-        echo "| $variant | $per_op | $delta | $calls |"
     done
+    row="| $op |"
+    for variant in "${columns[@]}"; do
+        if [ -z "${instr[$variant]:-}" ]; then
+            row+=" — |"
+        elif [ "$variant" = floor ]; then
+            row+=" ${instr[$variant]} |"
+        else
+            row+=" ${instr[$variant]} ($(printf '%+d' $((instr[$variant] - floor)))) |"
+        fi
+    done
+    echo "$row"
+    # One count for the operation when every variant agrees, else each.
+    distinct=$(printf '%s\n' "${calls[@]}" | sort -u | wc -l)
+    if [ "$distinct" -eq 1 ]; then
+        calls_line+=("$op ${calls[floor]}")
+    else
+        each=()
+        for variant in "${columns[@]}"; do
+            if [ -n "${calls[$variant]:-}" ]; then
+                each+=("$variant ${calls[$variant]}")
+            fi
+        done
+        calls_line+=("$op: $(join ', ' "${each[@]}")")
+    fi
+    unset instr calls
 done
+echo
+echo "System calls per operation (valgrind's trace): $(join '; ' "${calls_line[@]}")."

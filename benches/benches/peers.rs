@@ -2,7 +2,7 @@
 //! std, interleaved round by round (see `iofd_benches::harness`).
 //!
 //! ```text
-//! cargo bench                         # everything, about two minutes
+//! cargo bench                         # everything, about a minute and a half
 //! cargo bench -- --quick              # a few seconds, rougher numbers
 //! cargo bench -- eventfd memfd        # only the operations named
 //! IOFD_BENCH_ROUNDS=50 cargo bench    # another number of rounds

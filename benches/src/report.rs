@@ -1,6 +1,6 @@
-//! The markdown report: the machine, the settings, iofd against each peer,
-//! and every variant of every operation. The README's tables are this
-//! output, pasted as printed.
+//! The markdown report: the machine and the settings, what each operation
+//! does, every variant's time and ratio to the floor, and iofd against
+//! each other variant. The README's tables are this output, as printed.
 
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -8,8 +8,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::FLOOR;
 use crate::harness::{Config, Measurement, Spread};
 
-/// The peers iofd is compared with in the summary table, in column order.
-const PEERS: [&str; 5] = [FLOOR, "rustix", "libc", "nix", "std"];
+/// The variants, in column order.
+const VARIANTS: [&str; 6] = [FLOOR, IOFD, "rustix", "libc", "nix", "std"];
+
+/// The variant the last table compares with every other.
+const IOFD: &str = "iofd";
 
 /// Where and when the numbers were taken.
 #[derive(Clone, Debug)]
@@ -106,34 +109,48 @@ pub fn markdown(env: &Environment, config: &Config, measurements: &[Measurement]
         config.batch_time.as_secs_f64() * 1e3,
     );
     out.push('\n');
-    summary(&mut out, measurements);
-    for measurement in measurements {
-        out.push('\n');
-        details(&mut out, measurement);
+    for m in measurements {
+        let _ = writeln!(out, "- **{}**: {}", m.operation.name, m.operation.summary);
     }
+    out.push('\n');
+    times(&mut out, measurements);
+    out.push('\n');
+    iofd_ratios(&mut out, measurements);
     out
 }
 
-/// iofd's per-round ratio to each peer, one row per operation.
-fn summary(out: &mut String, measurements: &[Measurement]) {
-    out.push_str(
-        "iofd ÷ each peer: the median of the per-round ratios, with the middle half of \
-         the rounds in brackets; below 1 means iofd is faster.\n\n",
-    );
+/// A table header: `| operation | per batch |`, one column per variant
+/// titled by `title`, and the alignment row.
+fn header(out: &mut String, variants: &[&str], title: impl Fn(&str) -> String) {
     out.push_str("| operation | per batch |");
-    for peer in PEERS {
-        let _ = write!(out, " iofd ÷ {peer} |");
+    for variant in variants {
+        let _ = write!(out, " {} |", title(variant));
     }
     out.push_str("\n|---|--:|");
-    out.push_str(&"--:|".repeat(PEERS.len()));
+    out.push_str(&"--:|".repeat(variants.len()));
     out.push('\n');
+}
+
+/// Every variant's median time and its ratio to the floor, one row per
+/// operation.
+fn times(out: &mut String, measurements: &[Measurement]) {
+    out.push_str(
+        "Median ns per operation over the rounds, and in brackets the median of the \
+         per-round ratios to the floor:\n\n",
+    );
+    header(out, &VARIANTS, str::to_owned);
     for m in measurements {
+        let summaries = m.summaries();
         let _ = write!(out, "| {} | {} |", m.operation.name, thousands(m.batch));
-        for peer in PEERS {
-            let cell = if m.has("iofd") && m.has(peer) {
-                ratio_with_spread(Spread::of(&m.ratios("iofd", peer)))
-            } else {
-                "—".to_owned()
+        for variant in VARIANTS {
+            let cell = match summaries.iter().find(|v| v.name == variant) {
+                Some(v) if variant == FLOOR => nanos(v.ns_per_op.median),
+                Some(v) => format!(
+                    "{} ({})",
+                    nanos(v.ns_per_op.median),
+                    ratio(v.to_floor.median)
+                ),
+                None => "—".to_owned(),
             };
             let _ = write!(out, " {cell} |");
         }
@@ -141,29 +158,25 @@ fn summary(out: &mut String, measurements: &[Measurement]) {
     }
 }
 
-/// Every variant of one operation: its time and its ratio to the floor.
-fn details(out: &mut String, m: &Measurement) {
-    let _ = writeln!(
-        out,
-        "**{}**: {}; {} iterations per batch.\n",
-        m.operation.name,
-        m.operation.summary,
-        thousands(m.batch)
-    );
+/// iofd's per-round ratio to each other variant, one row per operation.
+fn iofd_ratios(out: &mut String, measurements: &[Measurement]) {
     out.push_str(
-        "| variant | ns/op (median) | × floor (median of rounds) | × floor, middle half |\n",
+        "iofd ÷ each other variant: the median of the per-round ratios, with the middle \
+         half of the rounds in brackets; below 1 means iofd is faster:\n\n",
     );
-    out.push_str("|---|--:|--:|--:|\n");
-    for v in m.summaries() {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {}–{} |",
-            v.name,
-            nanos(v.ns_per_op.median),
-            ratio(v.to_floor.median),
-            ratio(v.to_floor.low),
-            ratio(v.to_floor.high)
-        );
+    let peers: Vec<&str> = VARIANTS.into_iter().filter(|v| *v != IOFD).collect();
+    header(out, &peers, |peer| format!("iofd ÷ {peer}"));
+    for m in measurements {
+        let _ = write!(out, "| {} | {} |", m.operation.name, thousands(m.batch));
+        for peer in &peers {
+            let cell = if m.has(IOFD) && m.has(peer) {
+                ratio_with_spread(Spread::of(&m.ratios(IOFD, peer)))
+            } else {
+                "—".to_owned()
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
     }
 }
 
