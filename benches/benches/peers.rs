@@ -76,7 +76,10 @@ fn parse_args() -> Result<(Config, Vec<Operation>), String> {
             "--bench" => {}
             "--quick" => quick = true,
             "--rounds" => rounds = Some(parse_rounds(&args.next().unwrap_or_default())?),
-            "-h" | "--help" => return Err("cargo bench: interleaved peer comparison".into()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
             name => names.push(name.to_owned()),
         }
