@@ -89,6 +89,16 @@ fn drop_closes() {
 }
 
 #[test]
+fn drop_closes_even_when_a_guard_was_leaked() {
+    // A forgotten guard can never release its count, but it can no longer
+    // reach the descriptor either: dropping the owner still closes it.
+    let (rx, tx) = pipe().unwrap();
+    std::mem::forget(tx.borrow().unwrap());
+    drop(tx);
+    assert_eq!(rx.read(&mut [0; 8]).unwrap(), 0, "write end closed");
+}
+
+#[test]
 fn operations_after_close_fail_with_closed() {
     let (rx, tx) = pipe().unwrap();
     let file = memfd();

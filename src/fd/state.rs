@@ -105,25 +105,30 @@ impl State {
     /// the matching [`release`](State::release).
     ///
     /// The common case, an open word nobody else is changing, is one load,
-    /// one test and one compare-exchange with no loop; contention and the
-    /// refusals take the out-of-line [`acquire_slow`](State::acquire_slow).
+    /// one test and one compare-exchange with no loop; a closing word is
+    /// refused right after the load. A lost race and the count ceiling take
+    /// the out-of-line [`acquire_slow`](State::acquire_slow).
     #[inline(always)]
     pub(crate) fn acquire(&self) -> Result<i32, AcquireError> {
         let word = self.0.load(Relaxed);
-        // Acquire: the operation that follows cannot be hoisted above the
-        // point where it was counted.
-        if word & REFUSE == 0
-            && self
+        if word & REFUSE == 0 {
+            // Acquire: the operation that follows cannot be hoisted above
+            // the point where it was counted.
+            if self
                 .0
                 .compare_exchange(word, word + ONE_OP, Acquire, Relaxed)
                 .is_ok()
-        {
-            return Ok(low(word));
+            {
+                return Ok(low(word));
+            }
+        } else if word & FD_MASK == CLOSED_FD {
+            // Closing has begun, which is final: refuse without a call.
+            return Err(AcquireError::Closed);
         }
         self.acquire_slow()
     }
 
-    /// [`acquire`](State::acquire) after a refused word or a lost race.
+    /// [`acquire`](State::acquire) after a lost race or at the ceiling.
     #[cold]
     #[inline(never)]
     fn acquire_slow(&self) -> Result<i32, AcquireError> {
@@ -183,11 +188,21 @@ impl State {
         }
     }
 
-    /// Takes the descriptor out of a word nobody else can see (`into_raw`),
-    /// leaving it closed: the caller owns the returned number, or gets `-1`.
+    /// Takes the descriptor out of a word nobody else can see (`drop`,
+    /// `into_raw`), leaving it closed: the caller owns the returned number,
+    /// or gets `-1` if closing had begun.
+    ///
+    /// `&mut self` proves no guard is alive (guards borrow the word), so a
+    /// count left behind can only come from guards leaked with
+    /// `mem::forget`, which can no longer reach the descriptor. No atomic
+    /// read-modify-write is needed: the exclusive borrow already orders
+    /// every earlier operation before this one.
     #[inline]
     pub(crate) fn take(&mut self) -> i32 {
-        let word = self.0.swap(CLOSED_FD, Relaxed);
+        #[cfg(not(iofd_loom))]
+        let word = core::mem::replace(self.0.get_mut(), CLOSED_FD);
+        #[cfg(iofd_loom)]
+        let word = self.0.with_mut(|w| core::mem::replace(w, CLOSED_FD));
         low(word)
     }
 }
@@ -278,6 +293,27 @@ mod tests {
         assert_eq!(s.raw(), -1);
         assert_eq!(s.take(), -1);
         assert_eq!(s.close(), Close::Already);
+    }
+
+    #[test]
+    fn take_hands_over_a_descriptor_whose_guards_leaked() {
+        // A count no guard can release any more (leaked with `mem::forget`)
+        // does not keep the owner from the descriptor.
+        let mut s = State::new(6);
+        assert_eq!(s.acquire(), Ok(6));
+        assert_eq!(s.take(), 6);
+        assert_eq!(s.acquire(), Err(AcquireError::Closed));
+    }
+
+    #[test]
+    fn take_after_a_deferred_close_gets_nothing() {
+        // The close was handed to the operation in flight; the owner must
+        // not close the number a second time.
+        let mut s = State::new(8);
+        assert_eq!(s.acquire(), Ok(8));
+        assert_eq!(s.close(), Close::Deferred);
+        assert!(s.release());
+        assert_eq!(s.take(), -1);
     }
 }
 
