@@ -10,8 +10,9 @@
 # (count(N2) - count(N1)) / (N2 - N1), which cancels start-up and setup.
 # System calls are counted from valgrind's syscall trace the same way.
 # IOFD_INSTR_N1 and IOFD_INSTR_N2 change the counts (10000 and 20000).
-# Prints a markdown table, one row per operation, and a line with the
-# system calls per operation.
+# Prints a markdown table, one row per operation, a line with the system
+# calls per operation, and the machine code of `Fd::raw()` and
+# `Fd::is_valid()` (objdump, from binutils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,7 +75,7 @@ join() {
 # per_op TOTAL1 TOTAL2: the count per iteration, from two whole-run counts.
 per_op() { awk -v a="$1" -v b="$2" -v n="$((n2 - n1))" 'BEGIN { printf "%.0f", (b - a) / n }'; }
 
-columns=(floor iofd rustix libc nix std)
+columns=(floor floor+guard iofd rustix libc nix std)
 echo "User-space instructions per operation, counted by callgrind ($(valgrind --version)," \
     "N = $n1 and $n2) on $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
     "Linux $(cat /proc/sys/kernel/osrelease), $(rustc --version | cut -d' ' -f1-2); in" \
@@ -129,3 +130,15 @@ for op in "${operations[@]}"; do
 done
 echo
 echo "System calls per operation (valgrind's trace): $(join '; ' "${calls_line[@]}")."
+
+# The machine code of `Fd::raw()` and `Fd::is_valid()`, compiled on their own
+# in the driver: a single load, and a load and a sign test.
+"$bin" --probe
+echo
+for probe in iofd_probe_raw iofd_probe_is_valid; do
+    echo "\`$probe\` ($(uname -m)):"
+    echo '```'
+    objdump -d --no-show-raw-insn --disassemble="$probe" "$bin" |
+        awk -v sym="<$probe>:" '$2 == sym { on = 1; next } on && NF == 0 { exit } on && $2 != "int3" { $1 = ""; print substr($0, 2) }'
+    echo '```'
+done

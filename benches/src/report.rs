@@ -9,7 +9,7 @@ use crate::FLOOR;
 use crate::harness::{Config, Measurement, Spread};
 
 /// The variants, in column order.
-const VARIANTS: [&str; 6] = [FLOOR, IOFD, "rustix", "libc", "nix", "std"];
+const VARIANTS: [&str; 7] = [FLOOR, "floor+guard", IOFD, "rustix", "libc", "nix", "std"];
 
 /// The variant the last table compares with every other.
 const IOFD: &str = "iofd";

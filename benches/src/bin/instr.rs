@@ -4,7 +4,11 @@
 //! ```text
 //! instr <variant> <iterations> [operation]   # operation: eventfd by default
 //! instr --list [operation]                   # the variants, one per line
+//! instr --probe                               # calls the probes below
 //! ```
+//!
+//! The probes are `Fd::raw()` and `Fd::is_valid()` compiled on their own,
+//! under fixed symbol names, so the script can show their machine code.
 //!
 //! Every variant of the operation is created (so setup is the same
 //! whichever one runs), then only the chosen one runs. The script takes the
@@ -15,7 +19,32 @@ use std::process::ExitCode;
 use iofd_benches::{OPERATIONS, Operation};
 
 const USAGE: &str = "usage: instr <variant> <iterations> [operation]
-       instr --list [operation]";
+       instr --list [operation]
+       instr --probe";
+
+/// `Fd::raw()` alone, for the disassembly.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub fn iofd_probe_raw(fd: &iofd::Fd) -> i32 {
+    fd.raw()
+}
+
+/// `Fd::is_valid()` alone, for the disassembly.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub fn iofd_probe_is_valid(fd: &iofd::Fd) -> bool {
+    fd.is_valid()
+}
+
+/// Calls both probes, so that they are linked, and checks their answers.
+fn probe() -> Result<(), String> {
+    let (rx, _tx) = iofd::pipe().map_err(|e| format!("pipe: {e}"))?;
+    let (number, valid) = (iofd_probe_raw(&rx), iofd_probe_is_valid(&rx));
+    if number < 0 || !valid {
+        return Err(format!("an open Fd reads as {number}, valid {valid}"));
+    }
+    Ok(())
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +60,7 @@ fn main() -> ExitCode {
 
 fn run(args: &[&str]) -> Result<(), String> {
     match *args {
+        ["--probe"] => probe(),
         ["--list"] => list("eventfd"),
         ["--list", operation] => list(operation),
         [variant, iterations] => repeat("eventfd", variant, iterations),
