@@ -4,9 +4,7 @@
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::sync::atomic::AtomicU64;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 
 use iofd::raw::{self, Sysno};
 
@@ -59,57 +57,37 @@ fn floor() -> Variant {
     })
 }
 
-/// The floor plus the price of iofd's race-free close alone: around each
-/// system call, the two locked instructions of the in-flight guard (a
-/// compare-exchange that counts the call in, a fetch-sub that counts it
-/// out) on a word laid out like `Fd`'s, and nothing else of iofd. It guards
-/// nothing itself; it splits iofd's time into the guard and the rest.
+/// The floor plus the price of iofd's race-free close alone: each system
+/// call is issued under its own `Fd::borrow()` guard (a compare-exchange
+/// that counts the call in, a fetch-sub that counts it out), and nothing
+/// else of iofd runs. It splits iofd's time into the guard and the rest.
 fn floor_guard() -> Variant {
-    let fd = raw_eventfd("eventfd/floor+guard");
-    let word = AtomicU64::new(u64::from(fd.as_raw_fd().cast_unsigned()));
-    Variant::new("floor+guard", (fd, word), |(fd, word)| {
-        let fd = arg::int(black_box(fd.as_raw_fd()));
-        let word = black_box(&*word);
+    let owned = raw_eventfd("eventfd/floor+guard");
+    // SAFETY: `owned` gives up the descriptor, which the `Fd` now owns.
+    let fd = unsafe { iofd::Fd::from_raw(owned.into_raw_fd()) };
+    Variant::new("floor+guard", fd, |fd| {
+        let fd = black_box(&*fd);
         let one = black_box(1u64);
-        // SAFETY: `fd` is this variant's open eventfd, and `one` is
+        let guard = fd.borrow().expect("eventfd/floor+guard: borrow");
+        // SAFETY: the guard keeps this variant's eventfd open, and `one` is
         // `COUNTER` readable bytes; write(2) writes no memory.
-        let w = guarded(word, || unsafe {
-            raw::syscall3_readonly(Sysno::write, fd, arg::ptr(&one), COUNTER)
-        });
+        let w = unsafe {
+            raw::syscall3_readonly(Sysno::write, arg::int(guard.raw()), arg::ptr(&one), COUNTER)
+        };
+        drop(guard);
         let mut count = 0u64;
-        // SAFETY: `count` is `COUNTER` writable bytes that nothing borrows.
-        let r = guarded(word, || unsafe {
-            raw::syscall3(Sysno::read, fd, arg::ptr_mut(&mut count), COUNTER)
-        });
+        let guard = fd.borrow().expect("eventfd/floor+guard: borrow");
+        let buf = arg::ptr_mut(&mut count);
+        // SAFETY: the guard keeps the eventfd open, and `count` is
+        // `COUNTER` writable bytes that nothing borrows.
+        let r = unsafe { raw::syscall3(Sysno::read, arg::int(guard.raw()), buf, COUNTER) };
+        drop(guard);
         let (w, r) = (black_box(w), black_box(r));
         assert!(
             w == COUNTER && r == COUNTER && count == 1,
             "eventfd/floor+guard: write {w:#x}, read {r:#x}, count {count}"
         );
     })
-}
-
-/// `call` between the guard's two locked instructions, as `Fd` does it.
-#[inline(always)]
-fn guarded(word: &AtomicU64, call: impl FnOnce() -> usize) -> usize {
-    /// One call in flight, in the word's high half.
-    const ONE: u64 = 1 << 32;
-    /// The bits that refuse a call: a closed descriptor, the count ceiling.
-    const REFUSE: u64 = 1 << 63 | 1 << 31;
-
-    let now = word.load(Relaxed);
-    let counted = now & REFUSE == 0
-        && word
-            .compare_exchange(now, now + ONE, Acquire, Relaxed)
-            .is_ok();
-    assert!(
-        counted,
-        "eventfd/floor+guard: a private word never refuses or races"
-    );
-    let ret = call();
-    let before = word.fetch_sub(ONE, Release);
-    assert!(before >= ONE, "eventfd/floor+guard: unbalanced count");
-    ret
 }
 
 fn iofd() -> Variant {
