@@ -16,7 +16,7 @@ const _: () = assert!(usize::BITS == 64, "iofd supports 64-bit targets only");
 /// gives the same word as sign-extension, in one 32-bit move.
 #[inline(always)]
 pub(crate) fn fd(fd: BorrowedFd<'_>) -> usize {
-    uint(fd.raw() as u32)
+    uint(fd.raw().cast_unsigned())
 }
 
 /// A C `int` argument, sign-extended as C promotes it to a register.
