@@ -1,11 +1,15 @@
 //! [`EventFd`]: a kernel counter for wake-ups between threads and
 //! processes.
 
+use core::time::Duration;
+
 use bitflags::bitflags;
 
+use crate::fd::{Wake, wait_u64};
 use crate::handle::handle_common;
-use crate::poll::{self, Events};
-use crate::{Error, ErrorKind, Fd, Result, sys};
+use crate::poll::timeout_timespec;
+use crate::sys::{self, Timespec};
+use crate::{Error, Fd, Result};
 
 bitflags! {
     /// Flags for [`EventFd::with_flags`].
@@ -29,6 +33,17 @@ bitflags! {
 /// the usual way to wake an event loop from another thread.
 ///
 /// Created non-blocking and close-on-exec. Nothing here allocates.
+///
+/// # Closing while a thread waits
+///
+/// [`close`](EventFd::close) never blocks. If a thread is in
+/// [`wait_blocking`](EventFd::wait_blocking),
+/// [`wait_timeout`](EventFd::wait_timeout) or [`poll`](crate::poll) on this
+/// eventfd, the close adds 1 to the counter to wake it; the wait returns
+/// `Closed` and the descriptor is closed when the last wait has returned.
+/// Every holder of the same open file (a duplicate, a process it was passed
+/// to) sees that 1. A blocking `wait()` (on an eventfd made without
+/// `NONBLOCK`) is woken the same way, and returns the counter it read.
 ///
 /// # Examples
 ///
@@ -97,8 +112,9 @@ impl EventFd {
     /// [`new`](EventFd::new).
     pub fn with_flags(initval: u32, flags: EventFdFlags) -> Result<EventFd> {
         let fd = sys::eventfd2(initval, flags.bits())?;
-        // SAFETY: the kernel just created `fd`; we are its only owner.
-        let fd = unsafe { Fd::from_raw(fd) };
+        // SAFETY: the kernel just created `fd`, an eventfd; we are its only
+        // owner.
+        let fd = unsafe { Fd::from_raw_waking(fd, Wake::EventFd) };
         Ok(EventFd { fd })
     }
 
@@ -135,20 +151,31 @@ impl EventFd {
     #[inline]
     pub fn wait(&self) -> Result<u64> {
         let mut buf = [0u8; COUNTER_SIZE];
-        self.fd.read(&mut buf)?;
+        self.read_counter(&mut buf)?;
         Ok(u64::from_ne_bytes(buf))
     }
 
+    /// One 8-byte read(2), passing on a close's wake-up it may have taken.
+    #[inline(always)]
+    fn read_counter(&self, buf: &mut [u8; COUNTER_SIZE]) -> Result<usize> {
+        let g = self.fd.guard()?;
+        let r = sys::read(g.borrowed(), buf);
+        g.release_consumed(r, Wake::EventFd).usize()
+    }
+
     /// Waits until the counter is non-zero, then takes it as
-    /// [`wait`](EventFd::wait) does: [`poll`](crate::poll) for readability,
-    /// then read, polling again if another reader took the count first.
+    /// [`wait`](EventFd::wait) does: reads, and while there is nothing to
+    /// read waits for readability with ppoll(2) (another reader may take
+    /// the count first), holding the descriptor open throughout.
     ///
     /// Works on non-blocking descriptors, which is the point: a thread can
     /// block here while others use the same eventfd without blocking.
     ///
     /// # Errors
-    /// `Interrupted` if a signal handler runs while waiting (not retried,
-    /// so signals can cancel the wait); `Closed`.
+    /// - `Closed`, also when another thread closes the eventfd during the
+    ///   wait (see [Closing while a thread waits](EventFd#closing-while-a-thread-waits));
+    /// - `Interrupted` if a signal handler runs while waiting (not retried,
+    ///   so signals can cancel the wait).
     ///
     /// # Examples
     ///
@@ -161,14 +188,37 @@ impl EventFd {
     /// # Ok::<(), iofd::Error>(())
     /// ```
     pub fn wait_blocking(&self) -> Result<u64> {
-        loop {
-            match self.wait() {
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    poll::wait_for(self, Events::IN)?;
-                }
-                done => return done,
-            }
-        }
+        self.wait_for(None).map(|v| v.unwrap_or_default())
+    }
+
+    /// [`wait_blocking`](EventFd::wait_blocking) for at most `timeout`:
+    /// `Ok(None)` if the counter stayed zero that long.
+    ///
+    /// The wait is never shorter than `timeout`; a wake-up that finds the
+    /// counter taken by another reader waits again for the rest (the
+    /// kernel reports the time left, see ppoll(2)).
+    ///
+    /// # Errors
+    /// As [`wait_blocking`](EventFd::wait_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let ev = iofd::EventFd::new(0)?;
+    /// assert_eq!(ev.wait_timeout(Duration::from_millis(1))?, None);
+    /// ev.signal(2)?;
+    /// assert_eq!(ev.wait_timeout(Duration::from_millis(1))?, Some(2));
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<u64>> {
+        self.wait_for(Some(timeout_timespec(timeout)))
+    }
+
+    /// The wait of [`wait_blocking`](EventFd::wait_blocking) and
+    /// [`wait_timeout`](EventFd::wait_timeout): `None` on timeout.
+    fn wait_for(&self, timeout: Option<Timespec>) -> Result<Option<u64>> {
+        wait_u64(&self.fd, timeout)
     }
 
     /// read(2) of the counter into `buf` as a native-endian `u64`; returns
@@ -179,8 +229,10 @@ impl EventFd {
     /// the errors of [`wait`](EventFd::wait).
     #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
-        let buf = buf.get_mut(..COUNTER_SIZE).ok_or(Error::INVALID)?;
-        self.fd.read(buf)
+        let buf = buf
+            .first_chunk_mut::<COUNTER_SIZE>()
+            .ok_or(Error::INVALID)?;
+        self.read_counter(buf)
     }
 
     /// write(2) of the first 8 bytes of `buf`, a native-endian `u64`, to the

@@ -130,7 +130,7 @@ pub use fd::{Fd, FdGuard, pipe};
 pub use handle::Handle;
 pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals};
 pub use pidfd::PidFd;
-pub use poll::{Events, PollFd, poll};
+pub use poll::{Events, PollFd, poll, poll_with_mask};
 pub use process::{exit, getpid, gettid, send_signal_to_thread};
 pub use signal::*;
 pub use signalfd::{SignalFd, SignalFdFlags, SignalInfo};

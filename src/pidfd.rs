@@ -89,7 +89,7 @@ impl PidFd {
     #[inline]
     pub fn send_signal(&self, sig: i32) -> Result<()> {
         check_signal(sig)?;
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         sys::pidfd_send_signal(g.borrowed(), sig)
     }
 
@@ -112,7 +112,7 @@ impl PidFd {
         if target_fd < 0 {
             return Err(Error::INVALID);
         }
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         let fd = sys::pidfd_getfd(g.borrowed(), target_fd)?;
         // SAFETY: the kernel just created `fd` in our table; we own it.
         Ok(unsafe { Fd::from_raw(fd) })

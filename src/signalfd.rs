@@ -352,7 +352,7 @@ impl SignalFd {
     /// `Closed`.
     pub fn set_mask(&self, mask: &SigSet) -> Result<()> {
         let bits = mask.bits();
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         while self
             .updating
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)

@@ -118,7 +118,7 @@ fn seek(fd: &Fd, pos: SeekFrom) -> io::Result<u64> {
         SeekFrom::Current(n) => (n, SEEK_CUR),
         SeekFrom::End(n) => (n, SEEK_END),
     };
-    let g = fd.borrow()?;
+    let g = fd.guard()?;
     Ok(sys::lseek(g.borrowed(), offset, whence)?)
 }
 

@@ -4,11 +4,12 @@ use core::time::Duration;
 
 use bitflags::bitflags;
 
+use crate::fd::{Wake, wait_u64};
 use crate::handle::handle_common;
-use crate::poll::{self, Events};
+use crate::poll::timeout_timespec;
 use crate::sys::{self, Itimerspec, Timespec};
-use crate::time::{duration_from_timespec, timespec_from_duration};
-use crate::{Clock, Error, ErrorKind, Fd, Result};
+use crate::time::timespec_from_duration;
+use crate::{Clock, Error, Fd, Result};
 
 bitflags! {
     /// Flags for [`TimerFd::with_clock`].
@@ -43,6 +44,15 @@ const SOONEST: Timespec = Timespec {
 /// in time).
 ///
 /// Created non-blocking and close-on-exec. Nothing here allocates.
+///
+/// # Closing while a thread waits
+///
+/// [`close`](TimerFd::close) never blocks. If a thread is in
+/// [`wait_blocking`](TimerFd::wait_blocking),
+/// [`wait_timeout`](TimerFd::wait_timeout) or [`poll`](crate::poll) on this
+/// timer, the close arms it to expire at once to wake it; the wait returns
+/// `Closed` and the descriptor is closed when the last wait has returned.
+/// Every holder of the same open file sees that expiration.
 ///
 /// # Examples
 ///
@@ -109,8 +119,9 @@ impl TimerFd {
     /// [`new`](TimerFd::new).
     pub fn with_clock(clock: Clock, flags: TimerFdFlags) -> Result<TimerFd> {
         let fd = sys::timerfd_create(clock.id(), flags.bits())?;
-        // SAFETY: the kernel just created `fd`; we are its only owner.
-        let fd = unsafe { Fd::from_raw(fd) };
+        // SAFETY: the kernel just created `fd`, a timerfd; we are its only
+        // owner.
+        let fd = unsafe { Fd::from_raw_waking(fd, Wake::TimerFd) };
         Ok(TimerFd { fd, clock })
     }
 
@@ -173,8 +184,7 @@ impl TimerFd {
     /// `Closed`.
     #[inline]
     pub fn disarm(&self) -> Result<()> {
-        let g = self.fd.borrow()?;
-        sys::timerfd_settime(g.borrowed(), 0, &Itimerspec::default())
+        self.set(0, &Itimerspec::default())
     }
 
     #[inline]
@@ -186,8 +196,15 @@ impl TimerFd {
         if spec.it_value == Timespec::default() {
             spec.it_value = SOONEST;
         }
-        let g = self.fd.borrow()?;
-        sys::timerfd_settime(g.borrowed(), flags, &spec)
+        self.set(flags, &spec)
+    }
+
+    /// timerfd_settime(2), passing on a close's wake-up it may replace.
+    #[inline(always)]
+    fn set(&self, flags: u32, spec: &Itimerspec) -> Result<()> {
+        let g = self.fd.guard()?;
+        let r = sys::timerfd_settime(g.borrowed(), flags, spec);
+        g.release_consumed(r, Wake::TimerFd).unit()
     }
 
     /// Reads the expiration count (an 8-byte read(2)): how many times the
@@ -201,30 +218,53 @@ impl TimerFd {
     #[inline]
     pub fn expirations(&self) -> Result<u64> {
         let mut buf = [0u8; COUNT_SIZE];
-        self.fd.read(&mut buf)?;
+        self.read_count(&mut buf)?;
         Ok(u64::from_ne_bytes(buf))
     }
 
+    /// One 8-byte read(2), passing on a close's wake-up it may have taken.
+    #[inline(always)]
+    fn read_count(&self, buf: &mut [u8; COUNT_SIZE]) -> Result<usize> {
+        let g = self.fd.guard()?;
+        let r = sys::read(g.borrowed(), buf);
+        g.release_consumed(r, Wake::TimerFd).usize()
+    }
+
     /// Waits until the timer expires, then returns the expiration count as
-    /// [`expirations`](TimerFd::expirations) does: [`poll`](crate::poll)
-    /// for readability, then read, polling again on a spurious wake-up
-    /// (another reader took the count, or the timer was re-armed).
+    /// [`expirations`](TimerFd::expirations) does, holding the descriptor
+    /// open throughout; a wake-up that finds nothing to read (another reader
+    /// took the count, or the timer was re-armed) waits again.
     ///
-    /// A disarmed timer never expires, so this then waits forever (or until
-    /// another thread arms it).
+    /// A disarmed timer never expires, so this then waits until another
+    /// thread arms it (or closes the timer).
     ///
     /// # Errors
-    /// `Interrupted` if a signal handler runs while waiting (not retried,
-    /// so signals can cancel the wait); `Closed`.
+    /// - `Closed`, also when another thread closes the timer during the
+    ///   wait (see [Closing while a thread waits](TimerFd#closing-while-a-thread-waits));
+    /// - `Interrupted` if a signal handler runs while waiting (not retried,
+    ///   so signals can cancel the wait).
     pub fn wait_blocking(&self) -> Result<u64> {
-        loop {
-            match self.expirations() {
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    poll::wait_for(self, Events::IN)?;
-                }
-                done => return done,
-            }
-        }
+        wait_u64(&self.fd, None).map(|n| n.unwrap_or_default())
+    }
+
+    /// [`wait_blocking`](TimerFd::wait_blocking) for at most `timeout`:
+    /// `Ok(None)` if the timer did not expire that long.
+    ///
+    /// # Errors
+    /// As [`wait_blocking`](TimerFd::wait_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let timer = iofd::TimerFd::new()?;
+    /// assert_eq!(timer.wait_timeout(Duration::from_millis(1))?, None); // disarmed
+    /// timer.arm(Duration::from_millis(1), Duration::ZERO)?;
+    /// assert_eq!(timer.wait_timeout(Duration::from_secs(5))?, Some(1));
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<u64>> {
+        wait_u64(&self.fd, Some(timeout_timespec(timeout)))
     }
 
     /// timerfd_gettime(2) — `(remaining, interval)`: the time until the
@@ -236,11 +276,11 @@ impl TimerFd {
     #[doc(alias = "timerfd_gettime")]
     #[inline]
     pub fn get_time(&self) -> Result<(Duration, Duration)> {
-        let g = self.fd.borrow()?;
-        let spec = sys::timerfd_gettime(g.borrowed())?;
-        let remaining = duration_from_timespec(spec.it_value)?;
-        let interval = duration_from_timespec(spec.it_interval)?;
-        Ok((remaining, interval))
+        let mut spec = Itimerspec::default();
+        let g = self.fd.guard()?;
+        let r = sys::timerfd_gettime(g.borrowed(), &mut spec);
+        g.release(r).unit()?;
+        durations(&spec)
     }
 
     /// read(2) of the expiration count into `buf` as a native-endian `u64`;
@@ -251,7 +291,77 @@ impl TimerFd {
     /// the errors of [`expirations`](TimerFd::expirations).
     #[inline]
     pub fn read(&self, buf: &mut [u8]) -> Result<usize> {
-        let buf = buf.get_mut(..COUNT_SIZE).ok_or(Error::INVALID)?;
-        self.fd.read(buf)
+        let buf = buf.first_chunk_mut::<COUNT_SIZE>().ok_or(Error::INVALID)?;
+        self.read_count(buf)
+    }
+}
+
+/// An `itimerspec` the kernel wrote as `(value, interval)`, checked once:
+/// both halves non-negative with nanoseconds below a second, as the kernel
+/// always reports them.
+///
+/// # Errors
+/// `ERANGE` for anything else (which only a sandbox faking the call could
+/// produce).
+#[inline]
+fn durations(spec: &Itimerspec) -> Result<(Duration, Duration)> {
+    const NANOS: u64 = 1_000_000_000;
+    let (v, i) = (spec.it_value, spec.it_interval);
+    // Negative nanoseconds are huge as `u64`: three tests cover the four
+    // fields.
+    if (v.tv_sec | i.tv_sec) < 0 || v.tv_nsec as u64 >= NANOS || i.tv_nsec as u64 >= NANOS {
+        return Err(Error::RANGE);
+    }
+    // The check above bounds every field, so no conversion below can fail.
+    let d = |t: Timespec| Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+    Ok((d(v), d(i)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(vs: i64, vn: i64, is: i64, in_: i64) -> Itimerspec {
+        Itimerspec {
+            it_interval: Timespec {
+                tv_sec: is,
+                tv_nsec: in_,
+            },
+            it_value: Timespec {
+                tv_sec: vs,
+                tv_nsec: vn,
+            },
+        }
+    }
+
+    #[test]
+    fn itimerspecs_convert_exactly() {
+        let d = durations(&spec(3, 999_999_999, i64::MAX, 0)).unwrap();
+        assert_eq!(
+            d,
+            (
+                Duration::new(3, 999_999_999),
+                Duration::new(i64::MAX as u64, 0)
+            )
+        );
+        assert_eq!(
+            durations(&spec(0, 0, 0, 0)).unwrap(),
+            (Duration::ZERO, Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn malformed_itimerspecs_are_range_errors() {
+        for bad in [
+            spec(-1, 0, 0, 0),
+            spec(0, 0, -1, 0),
+            spec(0, -1, 0, 0),
+            spec(0, 0, 0, -1),
+            spec(0, 1_000_000_000, 0, 0),
+            spec(0, 0, 0, 1_000_000_000),
+            spec(i64::MIN, i64::MIN, 0, 0),
+        ] {
+            assert_eq!(durations(&bad).unwrap_err().raw_os_error(), 34, "{bad:?}");
+        }
     }
 }

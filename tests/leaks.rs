@@ -111,7 +111,9 @@ fn poll_ops() {
         PollFd::new(&ev, Events::IN),
         PollFd::new(&closed, Events::IN),
     ];
-    poll(&mut fds, Some(Duration::ZERO)).unwrap();
+    let err = poll(&mut fds, Some(Duration::ZERO)).unwrap_err();
+    assert_eq!(err.kind(), iofd::ErrorKind::Closed);
+    poll(&mut fds[..1], Some(Duration::ZERO)).unwrap();
 }
 
 fn std_conversions() {

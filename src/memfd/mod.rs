@@ -229,7 +229,7 @@ impl MemFd {
     #[inline]
     pub fn truncate(&self, len: u64) -> Result<()> {
         let len = i64::try_from(len).map_err(|_| Error::INVALID)?;
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         sys::ftruncate(g.borrowed(), len)
     }
 
@@ -242,7 +242,7 @@ impl MemFd {
     #[doc(alias = "statx", alias = "fstat")]
     #[inline]
     pub fn size(&self) -> Result<u64> {
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         sys::statx_size(g.borrowed())
     }
 
@@ -259,7 +259,7 @@ impl MemFd {
     #[doc(alias = "F_ADD_SEALS")]
     #[inline]
     pub fn seal(&self, seals: Seals) -> Result<()> {
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         sys::fcntl_add_seals(g.borrowed(), seals.bits())
     }
 
@@ -271,7 +271,7 @@ impl MemFd {
     #[doc(alias = "F_GET_SEALS")]
     #[inline]
     pub fn seals(&self) -> Result<Seals> {
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         sys::fcntl_get_seals(g.borrowed()).map(Seals::from_bits_retain)
     }
 
@@ -310,7 +310,7 @@ impl MemFd {
             return Err(Error::INVALID);
         }
         let off = i64::try_from(offset).map_err(|_| Error::INVALID)?;
-        let g = self.fd.borrow()?;
+        let g = self.fd.guard()?;
         // Seals before size: once `SHRINK` is seen it stays, so the size
         // read next can only grow afterwards.
         let seals = Seals::from_bits_retain(sys::fcntl_get_seals(g.borrowed())?);

@@ -1,7 +1,7 @@
 //! Descriptor I/O: read(2), write(2), pread64(2), pwrite64(2), close(2),
 //! fcntl(2), pipe2(2).
 
-use super::{BorrowedFd, arg, ret, ret_int, ret_unit};
+use super::{BorrowedFd, Ret, arg, ret_int, ret_unit};
 use crate::Result;
 use crate::raw::{self, Sysno};
 
@@ -19,37 +19,37 @@ const F_SETFL: u32 = 4;
 const F_DUPFD_CLOEXEC: u32 = 1030;
 
 /// read(2).
-#[inline]
-pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Result<usize> {
+#[inline(always)]
+pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Ret {
     let (p, n) = arg::buf_mut(buf);
     // SAFETY: `p` is valid for `n` bytes of writes, exclusively borrowed.
-    ret(unsafe { raw::syscall3(Sysno::read, arg::fd(fd), p, n) })
+    Ret(unsafe { raw::syscall3(Sysno::read, arg::fd(fd), p, n) })
 }
 
 /// write(2).
-#[inline]
-pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Result<usize> {
+#[inline(always)]
+pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Ret {
     let (p, n) = arg::buf(buf);
     // SAFETY: `p` is valid for `n` bytes of reads; the kernel writes nothing.
-    ret(unsafe { raw::syscall3_readonly(Sysno::write, arg::fd(fd), p, n) })
+    Ret(unsafe { raw::syscall3_readonly(Sysno::write, arg::fd(fd), p, n) })
 }
 
 /// pread64(2); `offset` is a non-negative `loff_t`.
-#[inline]
-pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: i64) -> Result<usize> {
+#[inline(always)]
+pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: i64) -> Ret {
     let (p, n) = arg::buf_mut(buf);
     let off = arg::long(offset);
     // SAFETY: `p` is valid for `n` bytes of writes, exclusively borrowed.
-    ret(unsafe { raw::syscall4(Sysno::pread64, arg::fd(fd), p, n, off) })
+    Ret(unsafe { raw::syscall4(Sysno::pread64, arg::fd(fd), p, n, off) })
 }
 
 /// pwrite64(2); `offset` is a non-negative `loff_t`.
-#[inline]
-pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Result<usize> {
+#[inline(always)]
+pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Ret {
     let (p, n) = arg::buf(buf);
     let off = arg::long(offset);
     // SAFETY: `p` is valid for `n` bytes of reads; the kernel writes nothing.
-    ret(unsafe { raw::syscall4_readonly(Sysno::pwrite64, arg::fd(fd), p, n, off) })
+    Ret(unsafe { raw::syscall4_readonly(Sysno::pwrite64, arg::fd(fd), p, n, off) })
 }
 
 /// close(2). Never retried: on Linux the number is released even when the
@@ -57,7 +57,7 @@ pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Result<us
 ///
 /// # Safety
 /// - The caller owns `fd`, and nothing uses the number after this call.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn close(fd: i32) -> Result<()> {
     // SAFETY: no memory argument; the caller gives up `fd`.
     ret_unit(unsafe { raw::syscall1_readonly(Sysno::close, arg::int(fd)) })
@@ -96,12 +96,12 @@ pub(crate) fn fcntl_setfd(fd: BorrowedFd<'_>, flags: u32) -> Result<()> {
 }
 
 /// fcntl(2) `F_DUPFD_CLOEXEC`: a new close-on-exec descriptor `>= 0` for
-/// the same open file. The caller owns the result.
-#[inline]
-pub(crate) fn fcntl_dupfd_cloexec(fd: BorrowedFd<'_>) -> Result<i32> {
+/// the same open file, which the caller owns once decoded.
+#[inline(always)]
+pub(crate) fn fcntl_dupfd_cloexec(fd: BorrowedFd<'_>) -> Ret {
     let (f, cmd, min) = (arg::fd(fd), arg::uint(F_DUPFD_CLOEXEC), arg::int(0));
     // SAFETY: no memory argument.
-    ret_int(unsafe { raw::syscall3_readonly(Sysno::fcntl, f, cmd, min) })
+    Ret(unsafe { raw::syscall3_readonly(Sysno::fcntl, f, cmd, min) })
 }
 
 /// pipe2(2): `[read end, write end]`, owned by the caller.
@@ -128,5 +128,5 @@ pub(super) fn check_fcntl_commands() {
 pub(crate) fn lseek(fd: BorrowedFd<'_>, offset: i64, whence: u32) -> Result<u64> {
     let (f, o, w) = (arg::fd(fd), arg::long(offset), arg::uint(whence));
     // SAFETY: no memory argument.
-    ret(unsafe { raw::syscall3_readonly(Sysno::lseek, f, o, w) }).map(|pos| pos as u64)
+    super::ret(unsafe { raw::syscall3_readonly(Sysno::lseek, f, o, w) }).map(|pos| pos as u64)
 }

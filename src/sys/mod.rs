@@ -65,6 +65,44 @@ pub(crate) fn ret(r: usize) -> Result<usize> {
     raw::result(r)
 }
 
+/// A system call's raw return value, not yet decoded.
+///
+/// The calls on the hot paths return this, so that the caller can release
+/// its in-flight guard first and decode once afterwards: the compiler then
+/// keeps one register live across the release instead of a `Result`.
+#[derive(Clone, Copy, Debug)]
+#[must_use = "a system call's result must be decoded"]
+pub(crate) struct Ret(usize);
+
+impl Ret {
+    /// `-EBADF`: what an operation reports when closing began under it.
+    pub(crate) const CLOSED: Ret = Ret(-9_isize as usize);
+
+    /// The result as a count or value.
+    #[inline(always)]
+    pub(crate) fn usize(self) -> Result<usize> {
+        ret(self.0)
+    }
+
+    /// The result of a call that returns nothing on success.
+    #[inline(always)]
+    pub(crate) fn unit(self) -> Result<()> {
+        ret_unit(self.0)
+    }
+
+    /// The result of a call that returns a descriptor (or another `int`).
+    #[inline(always)]
+    pub(crate) fn int(self) -> Result<i32> {
+        ret_int(self.0)
+    }
+
+    /// Whether the call failed with `EAGAIN`.
+    #[inline(always)]
+    pub(crate) fn would_block(self) -> bool {
+        self.0 == (-11_isize) as usize
+    }
+}
+
 /// Decodes a return value that carries no data on success.
 #[inline(always)]
 pub(crate) fn ret_unit(r: usize) -> Result<()> {

@@ -1,7 +1,7 @@
 //! clock_gettime(2), timerfd_create(2), timerfd_settime(2),
 //! timerfd_gettime(2), and the kernel's time structures.
 
-use super::{BorrowedFd, arg, ret_int, ret_unit};
+use super::{BorrowedFd, Ret, arg, ret_int, ret_unit};
 use crate::Result;
 use crate::raw::{self, Sysno};
 
@@ -39,19 +39,17 @@ pub(crate) fn timerfd_create(clock: i32, flags: u32) -> Result<i32> {
 }
 
 /// timerfd_settime(2), discarding the old value.
-#[inline]
-pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) -> Result<()> {
+#[inline(always)]
+pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) -> Ret {
     let (f, fl, p) = (arg::fd(fd), arg::uint(flags), arg::ptr(new));
     // SAFETY: `new` is a valid `itimerspec` the kernel reads; the old value
     // pointer is NULL, so the kernel writes no memory.
-    ret_unit(unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, p, arg::null()) })
+    Ret(unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, p, arg::null()) })
 }
 
-/// timerfd_gettime(2).
-#[inline]
-pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>) -> Result<Itimerspec> {
-    let mut cur = Itimerspec::default();
+/// timerfd_gettime(2) into `cur`.
+#[inline(always)]
+pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>, cur: &mut Itimerspec) -> Ret {
     // SAFETY: `cur` is valid for the one `itimerspec` the kernel writes.
-    let r = unsafe { raw::syscall2(Sysno::timerfd_gettime, arg::fd(fd), arg::ptr_mut(&mut cur)) };
-    ret_unit(r).map(|()| cur)
+    Ret(unsafe { raw::syscall2(Sysno::timerfd_gettime, arg::fd(fd), arg::ptr_mut(cur)) })
 }
