@@ -15,6 +15,7 @@
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
 //! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
+//! | [`Epoll`], [`EpollEvent`], [`EpollFlags`] | readiness of many handles through one descriptor (epoll(7)), with a [`close`](Epoll::close) that wakes its waiters |
 //! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
 //! | [`Error`] | the kernel's errno, classified by [`ErrorKind`] |
 //!
@@ -107,6 +108,7 @@ mod arch;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod epoll;
 mod error;
 mod eventfd;
 mod fd;
@@ -124,6 +126,7 @@ mod sys;
 mod time;
 mod timerfd;
 
+pub use epoll::{Epoll, EpollEvent, EpollFlags};
 pub use error::{Error, ErrorKind, Result};
 pub use eventfd::{EventFd, EventFdFlags};
 pub use fd::{Fd, FdGuard, pipe};

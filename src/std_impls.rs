@@ -13,12 +13,14 @@
 //!   cannot represent.
 //! - [`io::Read`], [`io::Write`] and [`io::Seek`] for [`Fd`] and
 //!   [`MemFd`] (and their shared references).
-//! - `From<Error> for io::Error`, keeping the errno.
+//! - `From<Error> for io::Error`, keeping the errno (so `io::ErrorKind`
+//!   follows the errno: `AlreadyExists` for `EEXIST`, `NotFound` for
+//!   `ENOENT`, …).
 
 use std::io::{self, SeekFrom};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-use crate::{Error, EventFd, Fd, FdGuard, MemFd, PidFd, SignalFd, TimerFd, sys};
+use crate::{Epoll, Error, EventFd, Fd, FdGuard, MemFd, PidFd, SignalFd, TimerFd, sys};
 
 impl From<Error> for io::Error {
     /// An `io::Error` with the same errno, so `io::Error::kind` and
@@ -105,7 +107,8 @@ macro_rules! std_for_handle {
     )*};
 }
 
-std_for_handle!(EventFd, TimerFd, PidFd, MemFd, SignalFd);
+std_for_handle!(EventFd, TimerFd, PidFd, MemFd, SignalFd, Epoll);
+
 
 /// `lseek` whence values.
 const SEEK_SET: u32 = 0;
