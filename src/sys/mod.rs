@@ -108,6 +108,11 @@ mod abi_tests {
     }
 
     #[test]
+    fn waitid_constants_and_siginfo_layout() {
+        process::check_constants();
+    }
+
+    #[test]
     fn timespec_layouts() {
         assert_eq!(size_of::<Timespec>(), size_of::<libc::timespec>());
         assert_eq!(align_of::<Timespec>(), align_of::<libc::timespec>());
