@@ -1,117 +1,14 @@
 //! [`Epoll`]: readiness of many handles through one descriptor, and the
 //! close that wakes its waiters.
 
-use core::fmt;
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+mod event;
+mod wait;
+
 use core::time::Duration;
 
-use bitflags::bitflags;
-
+pub use self::event::{EpollEvent, EpollFlags};
 use crate::handle::handle_common;
-use crate::raw::Errno;
-use crate::sys::{self, BorrowedFd};
-use crate::time::timespec_saturating;
-use crate::{Error, EventFd, Fd, Handle, Result};
-
-bitflags! {
-    /// Readiness events and registration modes (`EPOLL*`): given to
-    /// [`Epoll::add`] and [`Epoll::modify`], reported by
-    /// [`EpollEvent::flags`].
-    ///
-    /// `ERR` and `HUP` are always reported, asked for or not. The modes
-    /// (`ET`, `ONESHOT`, `EXCLUSIVE`, `WAKEUP`) are never reported.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct EpollFlags: u32 {
-        /// `EPOLLIN`: data to read (an eventfd counter above zero, an
-        /// expired timer, a pending signal, an exited process, a nested
-        /// epoll with events).
-        const IN = sys::EPOLLIN;
-        /// `EPOLLPRI`: an exceptional condition (out-of-band data).
-        const PRI = sys::EPOLLPRI;
-        /// `EPOLLOUT`: writing will not block.
-        const OUT = sys::EPOLLOUT;
-        /// `EPOLLERR`: an error condition, e.g. the read end of a pipe
-        /// closed under its write end (always reported).
-        const ERR = sys::EPOLLERR;
-        /// `EPOLLHUP`: hang-up, e.g. the write end of a pipe closed under
-        /// its read end (always reported).
-        const HUP = sys::EPOLLHUP;
-        /// `EPOLLRDHUP`: the peer of a stream socket shut down writing.
-        const RDHUP = sys::EPOLLRDHUP;
-        /// `EPOLLET`: edge-triggered: report a readiness once, when it
-        /// arises, instead of at every wait while it lasts.
-        const ET = sys::EPOLLET;
-        /// `EPOLLONESHOT`: report once, then disable the registration
-        /// until [`Epoll::modify`] re-arms it.
-        const ONESHOT = sys::EPOLLONESHOT;
-        /// `EPOLLEXCLUSIVE` (Linux 4.5): when several epolls watch the same
-        /// file, wake only some of their waiters. Only with
-        /// [`Epoll::add`], only with `IN`, `OUT`, `ERR`, `HUP`, `ET` and
-        /// `WAKEUP`, and not for a nested epoll (`InvalidInput`).
-        const EXCLUSIVE = sys::EPOLLEXCLUSIVE;
-        /// `EPOLLWAKEUP`: keep the system from suspending while the event
-        /// is being handled. Needs `CAP_BLOCK_SUSPEND`; without it the
-        /// kernel silently drops the flag.
-        const WAKEUP = sys::EPOLLWAKEUP;
-    }
-}
-
-/// One ready handle, as [`Epoll::wait`] reports it: the token given to
-/// [`Epoll::add`] and the events that occurred.
-///
-/// Exactly the kernel's `struct epoll_event`, so a slice of them is handed
-/// to the kernel as it is: 12 bytes on x86_64, where the kernel packs it,
-/// 16 elsewhere.
-///
-/// # Examples
-///
-/// ```
-/// use iofd::{EpollEvent, EpollFlags};
-///
-/// let mut events = [EpollEvent::default(); 16];
-/// events[0] = EpollEvent::new(EpollFlags::IN, 7);
-/// assert_eq!((events[0].token(), events[0].flags()), (7, EpollFlags::IN));
-/// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-#[repr(transparent)]
-pub struct EpollEvent(sys::EpollEvent);
-
-impl EpollEvent {
-    /// An event with these flags and token (what the kernel writes; useful
-    /// to pre-fill a buffer).
-    #[inline]
-    #[must_use]
-    pub const fn new(flags: EpollFlags, token: u64) -> EpollEvent {
-        EpollEvent(sys::EpollEvent {
-            events: flags.bits(),
-            data: token,
-        })
-    }
-
-    /// The token the handle was registered with.
-    #[inline]
-    #[must_use]
-    pub const fn token(&self) -> u64 {
-        self.0.data()
-    }
-
-    /// The events that occurred (all bits the kernel reported, known or
-    /// not).
-    #[inline]
-    #[must_use]
-    pub const fn flags(&self) -> EpollFlags {
-        EpollFlags::from_bits_retain(self.0.events())
-    }
-}
-
-impl fmt::Debug for EpollEvent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EpollEvent")
-            .field("flags", &self.flags())
-            .field("token", &self.token())
-            .finish()
-    }
-}
+use crate::{Error, EventFd, Fd, Handle, Result, sys};
 
 /// epoll_create1(2) — readiness of many handles through one descriptor.
 ///
@@ -187,13 +84,6 @@ pub struct Epoll {
 }
 
 handle_common!(Epoll, own_close);
-
-/// Set once epoll_pwait2(2) has answered `ENOSYS` (before Linux 5.11, in
-/// some sandboxes, under qemu-user), so that later waits go straight to
-/// epoll_pwait(2). The flag orders nothing else, hence `Relaxed`: a thread
-/// that has not yet seen another's store asks the kernel once more and
-/// gets the same answer.
-static NO_PWAIT2: AtomicBool = AtomicBool::new(false);
 
 impl Epoll {
     /// The token of the epoll's own waker (`u64::MAX`): [`add`](Epoll::add)
@@ -350,7 +240,7 @@ impl Epoll {
         };
         let n = {
             let g = self.fd.borrow()?;
-            wait_for(g.borrowed(), events, timeout, &NO_PWAIT2)?
+            wait::wait_for(g.borrowed(), events, timeout, &wait::NO_PWAIT2)?
         };
         // The waker is signalled only once closing has begun, and it stays
         // ready: this wait saw the close.
@@ -428,108 +318,9 @@ fn user_event(flags: EpollFlags, token: u64) -> Result<sys::EpollEvent> {
     })
 }
 
-/// `epoll_pwait`'s largest timeout: `i32::MAX` milliseconds.
-const PWAIT_MAX: Duration = Duration::from_millis(i32::MAX as u64);
-
-/// `d` as an epoll_pwait(2) timeout, if it is whole milliseconds that the
-/// call can take.
-#[inline]
-fn whole_millis(d: Duration) -> Option<i32> {
-    if d.subsec_nanos() % 1_000_000 != 0 {
-        return None;
-    }
-    i32::try_from(d.as_millis()).ok()
-}
-
-/// The first epoll_pwait(2) timeout for `d`, rounded up to whole
-/// milliseconds and at most `i32::MAX`, and what is left of `d` after it.
-#[inline]
-fn millis_rounded_up(d: Duration) -> (i32, Duration) {
-    if d > PWAIT_MAX {
-        return (i32::MAX, d - PWAIT_MAX);
-    }
-    // `d <= PWAIT_MAX`, so the rounded count fits (the fallback is only a
-    // guard).
-    let ms = i32::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX);
-    (ms, Duration::ZERO)
-}
-
-/// The wait behind [`Epoll::wait`], on a descriptor its caller holds open;
-/// `no_pwait2` remembers that epoll_pwait2(2) is missing.
-fn wait_for(
-    ep: BorrowedFd<'_>,
-    events: &mut [sys::EpollEvent],
-    timeout: Option<Duration>,
-    no_pwait2: &AtomicBool,
-) -> Result<usize> {
-    let Some(d) = timeout else {
-        return sys::epoll_pwait(ep, events, -1);
-    };
-    if let Some(ms) = whole_millis(d) {
-        return sys::epoll_pwait(ep, events, ms);
-    }
-    if !no_pwait2.load(Relaxed) {
-        match sys::epoll_pwait2(ep, events, Some(&timespec_saturating(d))) {
-            Err(e) if e.errno() == Errno::ENOSYS => no_pwait2.store(true, Relaxed),
-            done => return done,
-        }
-    }
-    wait_millis_rounded_up(ep, events, d)
-}
-
-/// epoll_pwait(2) for `d` rounded up to whole milliseconds, in as many
-/// calls as it takes: each waits at least its own timeout, so the sum is at
-/// least `d`.
-fn wait_millis_rounded_up(
-    ep: BorrowedFd<'_>,
-    events: &mut [sys::EpollEvent],
-    d: Duration,
-) -> Result<usize> {
-    let mut left = d;
-    loop {
-        let (ms, rest) = millis_rounded_up(left);
-        let n = sys::epoll_pwait(ep, events, ms)?;
-        if n > 0 || rest.is_zero() {
-            return Ok(n);
-        }
-        left = rest;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn whole_milliseconds_go_to_epoll_pwait() {
-        assert_eq!(whole_millis(Duration::ZERO), Some(0));
-        assert_eq!(whole_millis(Duration::from_millis(1)), Some(1));
-        assert_eq!(whole_millis(Duration::from_secs(3)), Some(3000));
-        assert_eq!(whole_millis(PWAIT_MAX), Some(i32::MAX));
-        assert_eq!(whole_millis(Duration::from_micros(1500)), None);
-        assert_eq!(whole_millis(Duration::from_nanos(1)), None);
-        assert_eq!(whole_millis(PWAIT_MAX + Duration::from_millis(1)), None);
-        assert_eq!(whole_millis(Duration::MAX), None);
-    }
-
-    #[test]
-    fn fallback_timeouts_round_up_and_never_wrap() {
-        let cases = [
-            (Duration::from_nanos(1), 1),
-            (Duration::from_micros(999), 1),
-            (Duration::from_micros(1500), 2),
-            (Duration::new(1, 1), 1001),
-            (PWAIT_MAX - Duration::from_nanos(1), i32::MAX),
-            (PWAIT_MAX, i32::MAX),
-        ];
-        for (d, ms) in cases {
-            assert_eq!(millis_rounded_up(d), (ms, Duration::ZERO), "{d:?}");
-        }
-        let over = PWAIT_MAX + Duration::from_nanos(1);
-        assert_eq!(millis_rounded_up(over), (i32::MAX, Duration::from_nanos(1)));
-        let (ms, rest) = millis_rounded_up(Duration::MAX);
-        assert_eq!((ms, rest), (i32::MAX, Duration::MAX - PWAIT_MAX));
-    }
 
     #[test]
     fn the_reserved_token_is_refused() {
@@ -540,30 +331,5 @@ mod tests {
             (ok.events(), ok.data()),
             (sys::EPOLLIN | sys::EPOLLET, u64::MAX - 1)
         );
-    }
-
-    /// The fallback path, forced (the native kernel has epoll_pwait2): a
-    /// 1.5 ms wait is a 2 ms epoll_pwait, never a 1 ms one.
-    #[test]
-    #[cfg(not(miri))] // system calls: Miri runs pure logic only
-    fn the_fallback_never_ends_before_its_timeout() {
-        use std::time::Instant;
-
-        let epoll = Epoll::new().unwrap();
-        let g = epoll.fd.borrow().unwrap();
-        let mut events = [sys::EpollEvent::default(); 2];
-        let forced = AtomicBool::new(true);
-        for _ in 0..20 {
-            let start = Instant::now();
-            let n = wait_for(
-                g.borrowed(),
-                &mut events,
-                Some(Duration::from_micros(1500)),
-                &forced,
-            );
-            let waited = start.elapsed();
-            assert_eq!(n.unwrap(), 0);
-            assert!(waited >= Duration::from_millis(2), "woke after {waited:?}");
-        }
     }
 }
