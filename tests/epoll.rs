@@ -59,11 +59,9 @@ fn a_timerfd_reports_in_when_it_expires() {
 
 #[test]
 fn a_pidfd_reports_in_once_its_child_exited() {
-    let child = Command::new("/bin/sh")
-        .args(["-c", "exit 0"])
-        .spawn()
-        .unwrap();
-    let pidfd = PidFd::open(child.id() as i32).unwrap();
+    // Reaped through the pidfd.
+    let child = Command::new("/bin/sh").args(["-c", "exit 0"]).spawn();
+    let pidfd = PidFd::open(child.unwrap().id() as i32).unwrap();
     let epoll = Epoll::new().unwrap();
     epoll.add(&pidfd, EpollFlags::IN, 13).unwrap();
     assert_eq!(

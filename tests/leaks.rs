@@ -135,11 +135,11 @@ fn epoll_ops() {
 }
 
 fn child_waits() {
+    // Reaped through the pidfd.
     let child = std::process::Command::new("/bin/sh")
         .args(["-c", "exit 4"])
-        .spawn()
-        .unwrap();
-    let pidfd = PidFd::open(child.id() as i32).unwrap();
+        .spawn();
+    let pidfd = PidFd::open(child.unwrap().id() as i32).unwrap();
     assert_eq!(pidfd.wait().unwrap().code(), Some(4));
     let _ = pidfd.try_wait().unwrap_err();
 }

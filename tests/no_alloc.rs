@@ -284,15 +284,13 @@ impl std::fmt::Write for Buf {
 fn waiting_for_a_child_allocates_nothing() {
     use std::fmt::Write as _;
 
+    // Both are reaped through their pidfds below.
     let exits = std::process::Command::new("/bin/sh")
         .args(["-c", "sleep 0.1; exit 3"])
-        .spawn()
-        .unwrap();
-    let sleeper = std::process::Command::new("/bin/sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
-    let (exits, sleeper) = (exits.id() as i32, sleeper.id() as i32);
+        .spawn();
+    let sleeper = std::process::Command::new("/bin/sleep").arg("30").spawn();
+    let exits = exits.unwrap().id() as i32;
+    let sleeper = sleeper.unwrap().id() as i32;
     let mut buf = Buf {
         bytes: [0; 64],
         len: 0,

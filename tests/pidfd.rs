@@ -131,35 +131,42 @@ fn closed_pidfd_reports_closed() {
     assert_eq!(kind(me.get_fd(0)), ErrorKind::Closed);
 }
 
-fn shell(script: &str) -> Child {
-    Command::new("/bin/sh")
-        .args(["-c", script])
-        .spawn()
-        .expect("spawn /bin/sh")
+/// The pid of a new `/bin/sh -c script`. The tests reap it through a
+/// pidfd: std never reaps a child it is not asked to wait for.
+fn shell(script: &str) -> i32 {
+    let child = Command::new("/bin/sh").args(["-c", script]).spawn();
+    child.expect("spawn /bin/sh").id() as i32
 }
 
-fn pidfd_of(child: &Child) -> PidFd {
-    PidFd::open(child.id() as i32).unwrap()
+/// The pid of a new `/bin/sleep 30`, to be killed and reaped by the test.
+fn sleeping() -> i32 {
+    let child = Command::new("/bin/sleep").arg("30").spawn();
+    child.expect("spawn /bin/sleep").id() as i32
+}
+
+fn pidfd_of(pid: i32) -> PidFd {
+    PidFd::open(pid).unwrap()
 }
 
 #[test]
 fn wait_reports_the_exit_status_and_reaps() {
-    let child = shell("exit 3");
-    let pidfd = pidfd_of(&child);
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", "exit 3"])
+        .spawn()
+        .unwrap();
+    let pidfd = pidfd_of(child.id() as i32);
     let status = pidfd.wait().unwrap();
     assert_eq!(status.code(), Some(3));
     assert_eq!(status.signal(), None);
     assert!(!status.success() && !status.core_dumped());
     assert_eq!(status.to_string(), "exited with status 3");
     // Reaped: std finds no child left to wait for.
-    let mut child = child;
     assert_eq!(child.wait().unwrap_err().raw_os_error(), Some(libc::ECHILD));
 }
 
 #[test]
 fn wait_on_a_nonblocking_pidfd_waits_for_a_running_child() {
-    let child = shell("sleep 0.2; exit 0");
-    let pidfd = pidfd_of(&child);
+    let pidfd = pidfd_of(shell("sleep 0.2; exit 0"));
     assert!(pidfd.fd().is_nonblocking().unwrap());
     let start = Instant::now();
     let status = pidfd.wait().unwrap();
@@ -169,15 +176,13 @@ fn wait_on_a_nonblocking_pidfd_waits_for_a_running_child() {
 
 #[test]
 fn wait_on_a_blocking_pidfd_waits_too() {
-    let child = shell("sleep 0.1; exit 7");
-    let pidfd = PidFd::open_blocking(child.id() as i32).unwrap();
+    let pidfd = PidFd::open_blocking(shell("sleep 0.1; exit 7")).unwrap();
     assert_eq!(pidfd.wait().unwrap().code(), Some(7));
 }
 
 #[test]
 fn wait_reports_the_signal_that_killed_the_child() {
-    let child = sleeper();
-    let pidfd = pidfd_of(&child);
+    let pidfd = pidfd_of(sleeping());
     pidfd.send_signal(SIGKILL).unwrap();
     let status = pidfd.wait().unwrap();
     assert_eq!((status.code(), status.signal()), (None, Some(SIGKILL)));
@@ -191,8 +196,7 @@ fn wait_reports_the_signal_that_killed_the_child() {
 
 #[test]
 fn try_wait_is_none_while_the_child_runs() {
-    let child = sleeper();
-    let pidfd = pidfd_of(&child);
+    let pidfd = pidfd_of(sleeping());
     assert_eq!(pidfd.try_wait().unwrap(), None);
     assert_eq!(pidfd.try_wait().unwrap(), None);
     pidfd.send_signal(SIGTERM).unwrap();
@@ -204,8 +208,7 @@ fn try_wait_is_none_while_the_child_runs() {
 
 #[test]
 fn a_second_wait_after_reaping_is_echild() {
-    let child = shell("exit 0");
-    let pidfd = pidfd_of(&child);
+    let pidfd = pidfd_of(shell("exit 0"));
     pidfd.wait().unwrap();
     for err in [pidfd.wait().unwrap_err(), pidfd.try_wait().unwrap_err()] {
         assert_eq!(err.raw_os_error(), libc::ECHILD);
@@ -224,8 +227,7 @@ fn waiting_for_a_process_that_is_not_a_child_is_echild_not_a_hang() {
 
 #[test]
 fn a_zombie_accepts_signals_until_it_is_reaped() {
-    let child = shell("exit 5");
-    let pidfd = pidfd_of(&child);
+    let pidfd = pidfd_of(shell("exit 5"));
     assert!(readable(&pidfd, Duration::from_secs(10)), "never exited");
     // Exited, not yet reaped: the kernel still finds the task.
     pidfd.send_signal(0).unwrap();
@@ -240,13 +242,13 @@ fn a_zombie_accepts_signals_until_it_is_reaped() {
 
 #[test]
 fn wait_after_close_is_closed() {
-    let child = shell("exit 0");
-    let pidfd = pidfd_of(&child);
+    let pid = shell("exit 0");
+    let pidfd = pidfd_of(pid);
     pidfd.close().unwrap();
     assert_eq!(kind(pidfd.wait()), ErrorKind::Closed);
     assert_eq!(kind(pidfd.try_wait()), ErrorKind::Closed);
     // Reap it through a fresh pidfd, so no zombie is left behind.
-    assert!(pidfd_of(&child).wait().unwrap().success());
+    assert!(pidfd_of(pid).wait().unwrap().success());
 }
 
 extern "C" fn ignore(_: i32) {}
@@ -260,8 +262,7 @@ fn a_signal_handler_interrupts_wait() {
         sa.sa_sigaction = ignore as *const () as usize;
         assert_eq!(libc::sigaction(SIGUSR1, &sa, std::ptr::null_mut()), 0);
     }
-    let child = sleeper();
-    let pidfd = std::sync::Arc::new(pidfd_of(&child));
+    let pidfd = std::sync::Arc::new(pidfd_of(sleeping()));
     let (tx, rx) = std::sync::mpsc::channel();
     let waiter = std::sync::Arc::clone(&pidfd);
     let t = std::thread::spawn(move || {

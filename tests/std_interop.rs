@@ -112,13 +112,11 @@ fn exit_statuses_convert_to_std_ones() {
     use std::os::unix::process::ExitStatusExt;
     use std::process::Command;
 
-    let exited = Command::new("/bin/sh")
-        .args(["-c", "exit 42"])
-        .spawn()
-        .unwrap();
-    let killed = Command::new("/bin/sleep").arg("30").spawn().unwrap();
-    let exited = iofd::PidFd::open(exited.id() as i32).unwrap();
-    let killed = iofd::PidFd::open(killed.id() as i32).unwrap();
+    // Reaped through the pidfds: std never reaps a child unasked.
+    let exited = Command::new("/bin/sh").args(["-c", "exit 42"]).spawn();
+    let killed = Command::new("/bin/sleep").arg("30").spawn();
+    let exited = iofd::PidFd::open(exited.unwrap().id() as i32).unwrap();
+    let killed = iofd::PidFd::open(killed.unwrap().id() as i32).unwrap();
     killed.send_signal(iofd::SIGKILL).unwrap();
 
     let std_exited = std::process::ExitStatus::from(exited.wait().unwrap());

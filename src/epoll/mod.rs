@@ -207,7 +207,8 @@ impl Epoll {
     /// - `InvalidInput` for an empty `events` (no system call);
     /// - `Closed`: the epoll was closed, before the wait or by
     ///   [`close`](Epoll::close) during it (see the
-    ///   [type docs](Epoll#closing-while-threads-wait));
+    ///   [type docs](Epoll#closing-while-threads-wait)); events the same
+    ///   wait collected go with it, since the epoll is closing;
     /// - `Interrupted`: a signal handler ran (not retried).
     ///
     /// # Examples
