@@ -9,7 +9,8 @@ use crate::sys;
 
 bitflags! {
     /// Readiness events and registration modes (`EPOLL*`): given to
-    /// [`Epoll::add`] and [`Epoll::modify`], reported by
+    /// [`Epoll::add`](crate::Epoll::add) and
+    /// [`Epoll::modify`](crate::Epoll::modify), reported by
     /// [`EpollEvent::flags`].
     ///
     /// `ERR` and `HUP` are always reported, asked for or not. The modes
@@ -24,11 +25,11 @@ bitflags! {
         const PRI = sys::EPOLLPRI;
         /// `EPOLLOUT`: writing will not block.
         const OUT = sys::EPOLLOUT;
-        /// `EPOLLERR`: an error condition, e.g. the read end of a pipe
-        /// closed under its write end (always reported).
+        /// `EPOLLERR`: an error condition, e.g. on the write end of a pipe
+        /// whose read end is closed (always reported).
         const ERR = sys::EPOLLERR;
-        /// `EPOLLHUP`: hang-up, e.g. the write end of a pipe closed under
-        /// its read end (always reported).
+        /// `EPOLLHUP`: hang-up, e.g. on the read end of a pipe whose write
+        /// end is closed (always reported).
         const HUP = sys::EPOLLHUP;
         /// `EPOLLRDHUP`: the peer of a stream socket shut down writing.
         const RDHUP = sys::EPOLLRDHUP;
@@ -36,12 +37,13 @@ bitflags! {
         /// arises, instead of at every wait while it lasts.
         const ET = sys::EPOLLET;
         /// `EPOLLONESHOT`: report once, then disable the registration
-        /// until [`Epoll::modify`] re-arms it.
+        /// until [`Epoll::modify`](crate::Epoll::modify) re-arms it.
         const ONESHOT = sys::EPOLLONESHOT;
         /// `EPOLLEXCLUSIVE` (Linux 4.5): when several epolls watch the same
         /// file, wake only some of their waiters. Only with
-        /// [`Epoll::add`], only with `IN`, `OUT`, `ERR`, `HUP`, `ET` and
-        /// `WAKEUP`, and not for a nested epoll (`InvalidInput`).
+        /// [`Epoll::add`](crate::Epoll::add), only with `IN`, `OUT`, `ERR`,
+        /// `HUP`, `ET` and `WAKEUP`, and not for a nested epoll
+        /// (`InvalidInput` otherwise).
         const EXCLUSIVE = sys::EPOLLEXCLUSIVE;
         /// `EPOLLWAKEUP`: keep the system from suspending while the event
         /// is being handled. Needs `CAP_BLOCK_SUSPEND`; without it the
@@ -50,8 +52,9 @@ bitflags! {
     }
 }
 
-/// One ready handle, as [`Epoll::wait`] reports it: the token given to
-/// [`Epoll::add`] and the events that occurred.
+/// One ready handle, as [`Epoll::wait`](crate::Epoll::wait) reports it:
+/// the token given to [`Epoll::add`](crate::Epoll::add) and the events
+/// that occurred.
 ///
 /// Exactly the kernel's `struct epoll_event`, so a slice of them is handed
 /// to the kernel as it is: 12 bytes on x86_64, where the kernel packs it,
