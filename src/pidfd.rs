@@ -146,7 +146,9 @@ impl PidFd {
     ///   has already been reaped (by an earlier wait, `waitpid`, or at once
     ///   if this process ignores `SIGCHLD`); never a hang;
     /// - `Interrupted` if a signal handler runs while waiting (not retried,
-    ///   so signals can cancel the wait); `Closed`;
+    ///   so signals can cancel the wait; the kernel itself restarts a
+    ///   blocking pidfd's waitid(2) for handlers with `SA_RESTART`, never
+    ///   a ppoll(2)); `Closed`;
     /// - `InvalidInput` before Linux 5.4 (no `P_PIDFD`).
     ///
     /// # Examples
