@@ -66,8 +66,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ticks = TimerFd::new()?;
     ticks.arm(Duration::from_millis(100), Duration::from_millis(100))?;
 
-    // A child process, watched through a pidfd.
-    let mut child = Command::new("/bin/sleep").arg("0.2").spawn()?;
+    // A child process, watched through a pidfd. std spawns it; iofd waits
+    // for it (std never reaps a child it is not asked to wait for).
+    let child = Command::new("/bin/sh")
+        .args(["-c", "sleep 0.2; exit 3"])
+        .spawn()?;
     let child_fd = PidFd::open(child.id() as i32)?;
     println!("{}  pidfd: watching child process {}", at(), child_fd.pid());
 
@@ -129,12 +132,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     got_signal = true;
                 }
                 Source::Child => {
-                    let status = child.wait()?;
-                    println!(
-                        "{}  pidfd: child {} exited ({status})",
-                        at(),
-                        child_fd.pid()
-                    );
+                    // Readable: the child has exited; waitid(2) reaps it.
+                    let status = child_fd.wait()?;
+                    println!("{}  pidfd: child {} {status}", at(), child_fd.pid());
                     child_done = true;
                 }
             }

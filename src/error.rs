@@ -54,6 +54,12 @@ pub enum ErrorKind {
     /// The kernel does not implement the call or the request (`ENOSYS`,
     /// `EOPNOTSUPP`), as on old kernels, in sandboxes and under emulators.
     Unsupported,
+    /// The object is already there (`EEXIST`), e.g. a handle added to an
+    /// [`Epoll`](crate::Epoll) twice.
+    AlreadyExists,
+    /// The object is not there (`ENOENT`), e.g. a handle modified in or
+    /// deleted from an [`Epoll`](crate::Epoll) it was never added to.
+    NotFound,
     /// Any other errno; [`Error::raw_os_error`] tells which.
     Other,
 }
@@ -127,8 +133,10 @@ impl Error {
     /// [`Interrupted`](ErrorKind::Interrupted), `ENOMEM` →
     /// [`OutOfMemory`](ErrorKind::OutOfMemory), `EPERM` and `EACCES` →
     /// [`PermissionDenied`](ErrorKind::PermissionDenied), `ENOSYS` and
-    /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), anything else
-    /// → [`Other`](ErrorKind::Other).
+    /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), `EEXIST` →
+    /// [`AlreadyExists`](ErrorKind::AlreadyExists), `ENOENT` →
+    /// [`NotFound`](ErrorKind::NotFound), anything else →
+    /// [`Other`](ErrorKind::Other).
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self.0 {
@@ -139,6 +147,8 @@ impl Error {
             Errno::ENOMEM => ErrorKind::OutOfMemory,
             Errno::EPERM | Errno::EACCES => ErrorKind::PermissionDenied,
             Errno::ENOSYS | Errno::EOPNOTSUPP => ErrorKind::Unsupported,
+            Errno::EEXIST => ErrorKind::AlreadyExists,
+            Errno::ENOENT => ErrorKind::NotFound,
             _ => ErrorKind::Other,
         }
     }
@@ -189,6 +199,10 @@ mod tests {
             (libc::EACCES, ErrorKind::PermissionDenied),
             (libc::ENOSYS, ErrorKind::Unsupported),
             (libc::EOPNOTSUPP, ErrorKind::Unsupported),
+            (libc::EEXIST, ErrorKind::AlreadyExists),
+            (libc::ENOENT, ErrorKind::NotFound),
+            (libc::ELOOP, ErrorKind::Other),
+            (libc::ECHILD, ErrorKind::Other),
             (libc::ESRCH, ErrorKind::Other),
             (libc::EMFILE, ErrorKind::Other),
             (4000, ErrorKind::Other),

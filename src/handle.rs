@@ -45,7 +45,8 @@ pub trait Handle {
         self.fd().is_valid()
     }
 
-    /// Closes the descriptor; see [`Fd::close`].
+    /// Closes the descriptor; see [`Fd::close`]. A handle may do more as it
+    /// closes: [`Epoll`](crate::Epoll) also wakes the threads waiting on it.
     ///
     /// # Errors
     /// The errno of the kernel `close`, which leaves the descriptor closed
@@ -65,8 +66,52 @@ impl Handle for Fd {
 
 /// The inherent methods every handle shares (so callers need not import
 /// [`Handle`]), the trait impl, and the conversion into [`Fd`].
+///
+/// `handle_common!(T)` gives `T` the plain close of its `Fd`;
+/// `handle_common!(T, own_close)` is for a handle whose closing does more
+/// (an [`Epoll`](crate::Epoll) wakes its waiters): `T` defines the inherent
+/// `close` itself, and `Handle::close` calls it.
 macro_rules! handle_common {
     ($T:ident) => {
+        $crate::handle::handle_common!(@shared $T);
+
+        impl $T {
+            /// close(2) — closes the descriptor; idempotent, thread-safe and
+            /// race-free, as [`Fd::close`](crate::Fd::close).
+            ///
+            /// # Errors
+            /// The errno of the kernel `close`, which leaves the descriptor
+            /// closed anyway.
+            #[inline]
+            pub fn close(&self) -> $crate::Result<()> {
+                self.fd.close()
+            }
+        }
+
+        impl $crate::Handle for $T {
+            #[inline]
+            fn fd(&self) -> &$crate::Fd {
+                &self.fd
+            }
+        }
+    };
+    ($T:ident, own_close) => {
+        $crate::handle::handle_common!(@shared $T);
+
+        impl $crate::Handle for $T {
+            #[inline]
+            fn fd(&self) -> &$crate::Fd {
+                &self.fd
+            }
+
+            /// The handle's own close (see its inherent `close`).
+            #[inline]
+            fn close(&self) -> $crate::Result<()> {
+                $T::close(self)
+            }
+        }
+    };
+    (@shared $T:ident) => {
         impl $T {
             /// The owned descriptor.
             #[inline]
@@ -87,24 +132,6 @@ macro_rules! handle_common {
             #[must_use]
             pub fn is_valid(&self) -> bool {
                 self.fd.is_valid()
-            }
-
-            /// close(2) — closes the descriptor; idempotent, thread-safe and
-            /// race-free, as [`Fd::close`](crate::Fd::close).
-            ///
-            /// # Errors
-            /// The errno of the kernel `close`, which leaves the descriptor
-            /// closed anyway.
-            #[inline]
-            pub fn close(&self) -> $crate::Result<()> {
-                self.fd.close()
-            }
-        }
-
-        impl $crate::Handle for $T {
-            #[inline]
-            fn fd(&self) -> &$crate::Fd {
-                &self.fd
             }
         }
 

@@ -11,10 +11,11 @@
 //! | [`Fd`] | an owned descriptor whose [`close`](Fd::close) is idempotent, thread-safe and free of descriptor-reuse races |
 //! | [`EventFd`] | a kernel counter for wake-ups (eventfd(2)) |
 //! | [`TimerFd`] | a timer read from a descriptor (timerfd_create(2)), on a [`Clock`] |
-//! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
+//! | [`PidFd`], [`ExitStatus`] | a process as a descriptor (pidfd_open(2)), and how a child ended ([`PidFd::wait`], waitid(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
 //! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
+//! | [`Epoll`], [`EpollEvent`], [`EpollFlags`] | readiness of many handles through one descriptor (epoll(7)), with a [`close`](Epoll::close) that wakes its waiters |
 //! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
 //! | [`Error`] | the kernel's errno, classified by [`ErrorKind`] |
 //!
@@ -107,8 +108,10 @@ mod arch;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod epoll;
 mod error;
 mod eventfd;
+mod exit_status;
 mod fd;
 mod handle;
 mod memfd;
@@ -124,8 +127,10 @@ mod sys;
 mod time;
 mod timerfd;
 
+pub use epoll::{Epoll, EpollEvent, EpollFlags};
 pub use error::{Error, ErrorKind, Result};
 pub use eventfd::{EventFd, EventFdFlags};
+pub use exit_status::ExitStatus;
 pub use fd::{Fd, FdGuard, pipe};
 pub use handle::Handle;
 pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals};

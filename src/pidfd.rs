@@ -2,20 +2,26 @@
 
 use crate::handle::handle_common;
 use crate::signal::check_signal;
-use crate::{Error, Fd, Result, sys};
+use crate::{Error, ErrorKind, ExitStatus, Fd, Result, sys};
 
 /// `PIDFD_NONBLOCK` (= `O_NONBLOCK`).
 const PIDFD_NONBLOCK: u32 = sys::O_NONBLOCK;
 
+/// `POLLIN`: how a pidfd reports that its process has exited.
+const POLLIN: i16 = 0x001;
+
 /// pidfd_open(2) — a stable reference to a process.
 ///
 /// Unlike a bare pid, a pidfd can never come to mean another process: once
-/// the process has exited, operations fail with `ESRCH` even if the number
-/// is reused. The descriptor polls readable when the process exits.
+/// the process is gone (exited and reaped), operations fail with `ESRCH`
+/// even if the number is reused. The descriptor polls readable when the
+/// process exits. For a child of this process, [`wait`](PidFd::wait) and
+/// [`try_wait`](PidFd::try_wait) tell how it ended, and reap it.
 ///
 /// Always close-on-exec; non-blocking unless made with
-/// [`open_blocking`](PidFd::open_blocking) (which matters for `waitid` with
-/// `P_PIDFD`). Nothing here allocates.
+/// [`open_blocking`](PidFd::open_blocking) (then [`wait`](PidFd::wait)
+/// blocks in the kernel rather than in ppoll(2); both wait alike). Nothing
+/// here allocates.
 ///
 /// # Examples
 ///
@@ -79,9 +85,15 @@ impl PidFd {
     /// pidfd_send_signal(2) — sends `sig` to the process; `0` only checks
     /// that it is still alive.
     ///
+    /// A process that has exited but is not yet reaped (a zombie) still
+    /// accepts signals, which it ignores: the kernel finds the task until
+    /// its parent reaps it (kernel/signal.c, `kill_pid_info_type`).
+    ///
     /// # Errors
     /// - `InvalidInput` if `sig` is not in `0..=64` (no system call);
-    /// - `ESRCH` (`Other`) once the process has exited;
+    /// - `ESRCH` (`Other`) once the process is gone: exited and reaped
+    ///   (by [`wait`](PidFd::wait), by `waitpid`, or at once if its parent
+    ///   ignores `SIGCHLD`);
     /// - `PermissionDenied`; `Closed`.
     ///
     /// <https://man7.org/linux/man-pages/man2/pidfd_send_signal.2.html>
@@ -116,5 +128,102 @@ impl PidFd {
         let fd = sys::pidfd_getfd(g.borrowed(), target_fd)?;
         // SAFETY: the kernel just created `fd` in our table; we own it.
         Ok(unsafe { Fd::from_raw(fd) })
+    }
+
+    /// waitid(2) `P_PIDFD` — waits until the child exits, reaps it, and
+    /// returns how it ended.
+    ///
+    /// Works on a non-blocking pidfd too: there waitid(2) answers `EAGAIN`
+    /// while the child runs, so this waits for the pidfd to turn readable
+    /// with ppoll(2) and asks again, holding the descriptor open (counted
+    /// in as an operation) throughout, like any other operation.
+    /// Only a child of this process can be waited for, and only once: the
+    /// wait reaps it (its pid may then be reused; the pidfd still means
+    /// the old process).
+    ///
+    /// # Errors
+    /// - `ECHILD` (`Other`): the process is not a child of this one, or it
+    ///   has already been reaped (by an earlier wait, `waitpid`, or at once
+    ///   if this process ignores `SIGCHLD`); never a hang;
+    /// - `Interrupted` if a signal handler runs while waiting (not retried,
+    ///   so signals can cancel the wait; the kernel itself restarts a
+    ///   blocking pidfd's waitid(2) for handlers with `SA_RESTART`, never
+    ///   a ppoll(2)); `Closed`;
+    /// - `InvalidInput` before Linux 5.4 (no `P_PIDFD`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use iofd::{PidFd, SIGKILL};
+    ///
+    /// let child = Command::new("/bin/sleep").arg("10").spawn().unwrap();
+    /// let pidfd = PidFd::open(child.id() as i32)?;
+    /// pidfd.send_signal(SIGKILL)?;
+    /// let status = pidfd.wait()?;
+    /// assert_eq!(status.signal(), Some(SIGKILL));
+    /// assert_eq!(status.to_string(), "killed by signal 9 (SIGKILL)");
+    /// // Reaped: a second wait has nothing to wait for.
+    /// assert_eq!(pidfd.wait().unwrap_err().raw_os_error(), 10); // ECHILD
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    ///
+    /// <https://man7.org/linux/man-pages/man2/waitid.2.html>
+    #[doc(alias = "waitid", alias = "waitpid", alias = "P_PIDFD")]
+    pub fn wait(&self) -> Result<ExitStatus> {
+        let g = self.fd.guard()?;
+        loop {
+            match sys::waitid_pidfd(g.borrowed(), sys::WEXITED) {
+                // Without WNOHANG the kernel reports an exited child or an
+                // error; a zeroed record would mean "not yet", as EAGAIN.
+                Ok(info) if info.si_pid != 0 => return ExitStatus::from_siginfo(&info),
+                Ok(_) => {}
+                // A non-blocking pidfd of a running child (kernel/exit.c,
+                // `kernel_waitid`).
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e),
+            }
+            // The pidfd turns readable when the child exits (or, with
+            // POLLHUP, once it is reaped, and then waitid says ECHILD).
+            sys::ppoll_one(g.borrowed(), POLLIN, None)?;
+        }
+    }
+
+    /// waitid(2) `P_PIDFD` with `WNOHANG` — how the child ended, reaping
+    /// it, or `None` while it runs. Never blocks, on any pidfd.
+    ///
+    /// # Errors
+    /// As [`wait`](PidFd::wait): `ECHILD` (`Other`) for a process that is
+    /// not a child or has already been reaped; `Closed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use iofd::{PidFd, SIGTERM};
+    ///
+    /// let child = Command::new("/bin/sleep").arg("10").spawn().unwrap();
+    /// let pidfd = PidFd::open(child.id() as i32)?;
+    /// assert_eq!(pidfd.try_wait()?, None); // still running
+    /// pidfd.send_signal(SIGTERM)?;
+    /// assert_eq!(pidfd.wait()?.signal(), Some(SIGTERM));
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[inline]
+    pub fn try_wait(&self) -> Result<Option<ExitStatus>> {
+        let g = self.fd.guard()?;
+        let info = sys::waitid_pidfd(g.borrowed(), sys::WEXITED | sys::WNOHANG)?;
+        if info.si_pid == 0 {
+            return Ok(None);
+        }
+        ExitStatus::from_siginfo(&info).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pollin_is_the_kernels() {
+        assert_eq!(super::POLLIN, libc::POLLIN);
     }
 }

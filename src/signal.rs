@@ -84,6 +84,45 @@ pub(crate) fn check_signal(sig: i32) -> Result<()> {
     }
 }
 
+/// The name of a standard signal (`"SIGKILL"` for 9); `None` for the
+/// real-time signals and numbers that are no signal.
+pub(crate) fn signal_name(sig: i32) -> Option<&'static str> {
+    Some(match sig {
+        SIGHUP => "SIGHUP",
+        SIGINT => "SIGINT",
+        SIGQUIT => "SIGQUIT",
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        SIGABRT => "SIGABRT",
+        SIGBUS => "SIGBUS",
+        SIGFPE => "SIGFPE",
+        SIGKILL => "SIGKILL",
+        SIGUSR1 => "SIGUSR1",
+        SIGSEGV => "SIGSEGV",
+        SIGUSR2 => "SIGUSR2",
+        SIGPIPE => "SIGPIPE",
+        SIGALRM => "SIGALRM",
+        SIGTERM => "SIGTERM",
+        SIGSTKFLT => "SIGSTKFLT",
+        SIGCHLD => "SIGCHLD",
+        SIGCONT => "SIGCONT",
+        SIGSTOP => "SIGSTOP",
+        SIGTSTP => "SIGTSTP",
+        SIGTTIN => "SIGTTIN",
+        SIGTTOU => "SIGTTOU",
+        SIGURG => "SIGURG",
+        SIGXCPU => "SIGXCPU",
+        SIGXFSZ => "SIGXFSZ",
+        SIGVTALRM => "SIGVTALRM",
+        SIGPROF => "SIGPROF",
+        SIGWINCH => "SIGWINCH",
+        SIGIO => "SIGIO",
+        SIGPWR => "SIGPWR",
+        SIGSYS => "SIGSYS",
+        _ => return None,
+    })
+}
+
 /// A set of signals `1..=64`: the kernel's 64-bit `sigset_t`, bit `N - 1`
 /// for signal `N`.
 ///
@@ -304,6 +343,17 @@ mod tests {
         set.add(SIGINT).unwrap();
         set.add(SIGTERM).unwrap();
         assert_eq!(std::format!("{set:?}"), "{2, 15}");
+    }
+
+    #[test]
+    fn standard_signals_have_names() {
+        assert_eq!(signal_name(SIGKILL), Some("SIGKILL"));
+        assert_eq!(signal_name(SIGHUP), Some("SIGHUP"));
+        assert_eq!(signal_name(SIGSYS), Some("SIGSYS"));
+        assert!((1..SIGRTMIN).all(|sig| signal_name(sig).is_some()));
+        for sig in [0, -1, SIGRTMIN, SIGRTMAX, 65] {
+            assert_eq!(signal_name(sig), None);
+        }
     }
 
     #[test]

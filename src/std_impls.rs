@@ -13,12 +13,15 @@
 //!   cannot represent.
 //! - [`io::Read`], [`io::Write`] and [`io::Seek`] for [`Fd`] and
 //!   [`MemFd`] (and their shared references).
-//! - `From<Error> for io::Error`, keeping the errno.
+//! - `From<Error> for io::Error`, keeping the errno (so `io::ErrorKind`
+//!   follows the errno: `AlreadyExists` for `EEXIST`, `NotFound` for
+//!   `ENOENT`, …).
+//! - `From<ExitStatus>` for `std::process::ExitStatus`.
 
 use std::io::{self, SeekFrom};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-use crate::{Error, EventFd, Fd, FdGuard, MemFd, PidFd, SignalFd, TimerFd, sys};
+use crate::{Epoll, Error, EventFd, ExitStatus, Fd, FdGuard, MemFd, PidFd, SignalFd, TimerFd, sys};
 
 impl From<Error> for io::Error {
     /// An `io::Error` with the same errno, so `io::Error::kind` and
@@ -105,7 +108,16 @@ macro_rules! std_for_handle {
     )*};
 }
 
-std_for_handle!(EventFd, TimerFd, PidFd, MemFd, SignalFd);
+std_for_handle!(EventFd, TimerFd, PidFd, MemFd, SignalFd, Epoll);
+
+impl From<ExitStatus> for std::process::ExitStatus {
+    /// The same status, as `waitpid` would have encoded it.
+    #[inline]
+    fn from(status: ExitStatus) -> std::process::ExitStatus {
+        use std::os::unix::process::ExitStatusExt;
+        std::process::ExitStatus::from_raw(status.wait_status())
+    }
+}
 
 /// `lseek` whence values.
 const SEEK_SET: u32 = 0;

@@ -82,6 +82,17 @@ pub(crate) fn timespec_from_duration(d: Duration) -> Result<Timespec> {
     })
 }
 
+/// `d` as a kernel `timespec`, clamped to the largest one (`i64::MAX`
+/// seconds, which the kernel saturates to "forever" in practice): for
+/// timeouts, where a longer wait than representable is no error.
+#[inline]
+pub(crate) fn timespec_saturating(d: Duration) -> Timespec {
+    timespec_from_duration(d).unwrap_or(Timespec {
+        tv_sec: i64::MAX,
+        tv_nsec: 999_999_999,
+    })
+}
+
 /// A kernel `timespec` as a `Duration`.
 ///
 /// # Errors
@@ -122,6 +133,16 @@ mod tests {
         for d in [Duration::new(i64::MAX as u64 + 1, 0), Duration::MAX] {
             let e = timespec_from_duration(d).unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        }
+    }
+
+    #[test]
+    fn saturating_timespecs_clamp_instead_of_failing() {
+        let ts = timespec_saturating(Duration::new(5, 7));
+        assert_eq!((ts.tv_sec, ts.tv_nsec), (5, 7));
+        for d in [Duration::new(i64::MAX as u64 + 1, 0), Duration::MAX] {
+            let ts = timespec_saturating(d);
+            assert_eq!((ts.tv_sec, ts.tv_nsec), (i64::MAX, 999_999_999));
         }
     }
 

@@ -97,3 +97,36 @@ fn signal_info_is_128_bytes() {
     );
     assert_eq!(std::mem::size_of::<SignalInfo>(), 128);
 }
+
+#[test]
+fn epoll_flags() {
+    let pairs = [
+        (EpollFlags::IN, libc::EPOLLIN),
+        (EpollFlags::PRI, libc::EPOLLPRI),
+        (EpollFlags::OUT, libc::EPOLLOUT),
+        (EpollFlags::ERR, libc::EPOLLERR),
+        (EpollFlags::HUP, libc::EPOLLHUP),
+        (EpollFlags::RDHUP, libc::EPOLLRDHUP),
+        (EpollFlags::ET, libc::EPOLLET),
+        (EpollFlags::ONESHOT, libc::EPOLLONESHOT),
+        (EpollFlags::EXCLUSIVE, libc::EPOLLEXCLUSIVE),
+        (EpollFlags::WAKEUP, libc::EPOLLWAKEUP),
+    ];
+    for (ours, theirs) in pairs {
+        assert_eq!(ours.bits(), theirs as u32, "{ours:?}");
+    }
+}
+
+#[test]
+fn epoll_event_is_the_kernels_struct() {
+    use std::mem::{align_of, size_of};
+    assert_eq!(size_of::<EpollEvent>(), size_of::<libc::epoll_event>());
+    assert_eq!(align_of::<EpollEvent>(), align_of::<libc::epoll_event>());
+    // The token is the `data` field, wherever the arch puts it.
+    let ours = EpollEvent::new(EpollFlags::IN | EpollFlags::HUP, 0x0123_4567_89ab_cdef);
+    // SAFETY: the same size (checked above), plain data, any bits valid.
+    let theirs: libc::epoll_event = unsafe { std::mem::transmute(ours) };
+    let (events, data) = (theirs.events, theirs.u64);
+    assert_eq!(events, (libc::EPOLLIN | libc::EPOLLHUP) as u32);
+    assert_eq!(data, 0x0123_4567_89ab_cdef);
+}

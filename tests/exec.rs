@@ -24,7 +24,7 @@ fn no_handle_survives_exec_unless_asked() {
     usr1.add(SIGUSR1).unwrap();
     let memfd = MemFd::new("exec-probe").unwrap();
     let (rx, tx) = pipe().unwrap();
-    let handles: [&dyn Handle; 7] = [
+    let handles: [&dyn Handle; 8] = [
         &EventFd::new(0).unwrap(),
         &TimerFd::new().unwrap(),
         &PidFd::open(getpid()).unwrap(),
@@ -32,6 +32,7 @@ fn no_handle_survives_exec_unless_asked() {
         &SignalFd::new(&usr1).unwrap(),
         &rx,
         &tx,
+        &Epoll::new().unwrap(),
     ];
     for h in handles {
         assert!(h.fd().is_cloexec().unwrap());

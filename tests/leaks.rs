@@ -116,6 +116,36 @@ fn poll_ops() {
     poll(&mut fds[..1], Some(Duration::ZERO)).unwrap();
 }
 
+fn epoll_ops() {
+    let epoll = Epoll::new().unwrap();
+    let ev = EventFd::new(1).unwrap();
+    epoll.add(&ev, EpollFlags::IN, 1).unwrap();
+    let _ = epoll.add(&ev, EpollFlags::IN, 1).unwrap_err();
+    let _ = epoll
+        .add(&MemFd::new("leaks").unwrap(), EpollFlags::IN, 2)
+        .unwrap_err();
+    epoll.wait(&mut [EpollEvent::default(); 2], None).unwrap();
+    let inner = Epoll::new().unwrap();
+    epoll.add(&inner, EpollFlags::IN, 3).unwrap();
+    let _ = inner.add(&epoll, EpollFlags::IN, 4).unwrap_err();
+    drop(inner);
+    epoll.close().unwrap();
+    let _ = epoll
+        .wait(&mut [EpollEvent::default(); 2], None)
+        .unwrap_err();
+    drop(OwnedFd::try_from(Epoll::new().unwrap()).unwrap());
+}
+
+fn child_waits() {
+    // Reaped through the pidfd.
+    let child = std::process::Command::new("/bin/sh")
+        .args(["-c", "exit 4"])
+        .spawn();
+    let pidfd = PidFd::open(child.unwrap().id() as i32).unwrap();
+    assert_eq!(pidfd.wait().unwrap().code(), Some(4));
+    let _ = pidfd.try_wait().unwrap_err();
+}
+
 fn std_conversions() {
     let (rx, tx) = pipe().unwrap();
     let owned = OwnedFd::try_from(tx).unwrap();
@@ -153,9 +183,14 @@ fn out_of_descriptors() {
     emfile(PidFd::open(getpid()).unwrap_err());
     emfile(MemFd::new("x").unwrap_err());
     emfile(SignalFd::new(&SigSet::empty()).unwrap_err());
+    emfile(Epoll::new().unwrap_err());
     if let Some(ev) = filler.first() {
         emfile(ev.fd().dup().unwrap_err());
     }
+    // With one slot free, the epoll is made but its waker is not: the
+    // epoll is closed again.
+    drop(filler.pop());
+    emfile(Epoll::new().unwrap_err());
     drop(filler);
     // SAFETY: as above.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) }, 0);
@@ -163,7 +198,7 @@ fn out_of_descriptors() {
 
 #[test]
 fn no_scenario_leaks_a_descriptor() {
-    let scenarios: [(&str, fn()); 9] = [
+    let scenarios: [(&str, fn()); 11] = [
         ("fd lifecycle", fd_lifecycle),
         ("eventfd", eventfd_ops),
         ("timerfd", timerfd_ops),
@@ -171,6 +206,8 @@ fn no_scenario_leaks_a_descriptor() {
         ("memfd and regions", memfd_ops),
         ("signalfd", signalfd_ops),
         ("poll", poll_ops),
+        ("epoll", epoll_ops),
+        ("child waits", child_waits),
         ("std conversions", std_conversions),
         ("out of descriptors", out_of_descriptors),
     ];

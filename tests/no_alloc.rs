@@ -219,3 +219,96 @@ fn signalfd_and_masks_allocate_nothing() {
     });
     assert_eq!(n, 0);
 }
+
+#[test]
+fn epoll_allocates_nothing() {
+    let n = allocations_in(|| {
+        let epoll = Epoll::new().unwrap();
+        let ev = EventFd::new(1).unwrap();
+        let timer = TimerFd::new().unwrap();
+        epoll.add(&ev, EpollFlags::IN, 1).unwrap();
+        epoll
+            .add(&timer, EpollFlags::IN | EpollFlags::ET, 2)
+            .unwrap();
+        let _ = epoll.add(&ev, EpollFlags::IN, 1).unwrap_err();
+        let _ = epoll
+            .add(&ev, EpollFlags::IN, Epoll::RESERVED_TOKEN)
+            .unwrap_err();
+        epoll
+            .modify(&ev, EpollFlags::IN | EpollFlags::ONESHOT, 3)
+            .unwrap();
+        let mut events = [EpollEvent::default(); 4];
+        assert_eq!(epoll.wait(&mut events, None).unwrap(), 1);
+        assert_eq!((events[0].token(), events[0].flags()), (3, EpollFlags::IN));
+        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        epoll
+            .wait(&mut events, Some(Duration::from_millis(1)))
+            .unwrap();
+        epoll
+            .wait(&mut events, Some(Duration::from_micros(1500)))
+            .unwrap();
+        let _ = epoll.wait(&mut [], None).unwrap_err();
+        epoll.delete(&timer).unwrap();
+        let _ = epoll.delete(&timer).unwrap_err();
+        let inner = Epoll::new().unwrap();
+        epoll.add(&inner, EpollFlags::IN, 4).unwrap();
+        let _ = inner.add(&epoll, EpollFlags::IN, 5).unwrap_err();
+        inner.close().unwrap();
+        epoll.close().unwrap();
+        let _ = epoll.wait(&mut events, None).unwrap_err();
+        let as_handle: &dyn Handle = &epoll;
+        as_handle.close().unwrap();
+    });
+    assert_eq!(n, 0);
+}
+
+/// `fmt::Write` into a fixed buffer: formatting without an allocator.
+struct Buf {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl std::fmt::Write for Buf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.bytes
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[test]
+fn waiting_for_a_child_allocates_nothing() {
+    use std::fmt::Write as _;
+
+    // Both are reaped through their pidfds below.
+    let exits = std::process::Command::new("/bin/sh")
+        .args(["-c", "sleep 0.1; exit 3"])
+        .spawn();
+    let sleeper = std::process::Command::new("/bin/sleep").arg("30").spawn();
+    let exits = exits.unwrap().id() as i32;
+    let sleeper = sleeper.unwrap().id() as i32;
+    let mut buf = Buf {
+        bytes: [0; 64],
+        len: 0,
+    };
+    let n = allocations_in(|| {
+        let a = PidFd::open(exits).unwrap();
+        let b = PidFd::open_blocking(sleeper).unwrap();
+        assert_eq!(b.try_wait().unwrap(), None);
+        let status = a.wait().unwrap(); // waitid, ppoll, waitid
+        assert_eq!(status.code(), Some(3));
+        let _ = a.wait().unwrap_err(); // ECHILD
+        b.send_signal(SIGKILL).unwrap();
+        let killed = b.wait().unwrap();
+        write!(buf, "{killed}; {status:?}").unwrap();
+    });
+    assert_eq!(n, 0);
+    assert_eq!(
+        std::str::from_utf8(&buf.bytes[..buf.len]).unwrap(),
+        "killed by signal 9 (SIGKILL); ExitStatus(exited with status 3)"
+    );
+}

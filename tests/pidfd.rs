@@ -1,10 +1,11 @@
-//! `PidFd`: opening, signalling, exit readiness, and `get_fd`.
+//! `PidFd`: opening, signalling, exit readiness, `get_fd`, and waiting for
+//! a child (`wait`, `try_wait`, `ExitStatus`).
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use iofd::{ErrorKind, Events, PidFd, PollFd, SIGKILL, SIGTERM, poll};
+use iofd::{ErrorKind, Events, PidFd, PollFd, SIGKILL, SIGTERM, SIGUSR1, poll};
 
 fn kind<T: std::fmt::Debug>(r: iofd::Result<T>) -> ErrorKind {
     r.expect_err("expected an error").kind()
@@ -128,4 +129,150 @@ fn closed_pidfd_reports_closed() {
     assert_eq!(me.pid(), iofd::getpid(), "the pid is remembered");
     assert_eq!(kind(me.send_signal(0)), ErrorKind::Closed);
     assert_eq!(kind(me.get_fd(0)), ErrorKind::Closed);
+}
+
+/// The pid of a new `/bin/sh -c script`. The tests reap it through a
+/// pidfd: std never reaps a child it is not asked to wait for.
+fn shell(script: &str) -> i32 {
+    let child = Command::new("/bin/sh").args(["-c", script]).spawn();
+    child.expect("spawn /bin/sh").id() as i32
+}
+
+/// The pid of a new `/bin/sleep 30`, to be killed and reaped by the test.
+fn sleeping() -> i32 {
+    let child = Command::new("/bin/sleep").arg("30").spawn();
+    child.expect("spawn /bin/sleep").id() as i32
+}
+
+fn pidfd_of(pid: i32) -> PidFd {
+    PidFd::open(pid).unwrap()
+}
+
+#[test]
+fn wait_reports_the_exit_status_and_reaps() {
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", "exit 3"])
+        .spawn()
+        .unwrap();
+    let pidfd = pidfd_of(child.id() as i32);
+    let status = pidfd.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert_eq!(status.signal(), None);
+    assert!(!status.success() && !status.core_dumped());
+    assert_eq!(status.to_string(), "exited with status 3");
+    // Reaped: std finds no child left to wait for.
+    assert_eq!(child.wait().unwrap_err().raw_os_error(), Some(libc::ECHILD));
+}
+
+#[test]
+fn wait_on_a_nonblocking_pidfd_waits_for_a_running_child() {
+    let pidfd = pidfd_of(shell("sleep 0.2; exit 0"));
+    assert!(pidfd.fd().is_nonblocking().unwrap());
+    let start = Instant::now();
+    let status = pidfd.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(start.elapsed() >= Duration::from_millis(100));
+}
+
+#[test]
+fn wait_on_a_blocking_pidfd_waits_too() {
+    let pidfd = PidFd::open_blocking(shell("sleep 0.1; exit 7")).unwrap();
+    assert_eq!(pidfd.wait().unwrap().code(), Some(7));
+}
+
+#[test]
+fn wait_reports_the_signal_that_killed_the_child() {
+    let pidfd = pidfd_of(sleeping());
+    pidfd.send_signal(SIGKILL).unwrap();
+    let status = pidfd.wait().unwrap();
+    assert_eq!((status.code(), status.signal()), (None, Some(SIGKILL)));
+    assert!(!status.success() && !status.core_dumped());
+    assert_eq!(status.to_string(), "killed by signal 9 (SIGKILL)");
+    assert_eq!(
+        format!("{status:?}"),
+        "ExitStatus(killed by signal 9 (SIGKILL))"
+    );
+}
+
+#[test]
+fn try_wait_is_none_while_the_child_runs() {
+    let pidfd = pidfd_of(sleeping());
+    assert_eq!(pidfd.try_wait().unwrap(), None);
+    assert_eq!(pidfd.try_wait().unwrap(), None);
+    pidfd.send_signal(SIGTERM).unwrap();
+    assert!(readable(&pidfd, Duration::from_secs(10)));
+    let status = pidfd.try_wait().unwrap().expect("exited and readable");
+    assert_eq!(status.signal(), Some(SIGTERM));
+    assert_eq!(kind(pidfd.try_wait()), ErrorKind::Other, "reaped");
+}
+
+#[test]
+fn a_second_wait_after_reaping_is_echild() {
+    let pidfd = pidfd_of(shell("exit 0"));
+    pidfd.wait().unwrap();
+    for err in [pidfd.wait().unwrap_err(), pidfd.try_wait().unwrap_err()] {
+        assert_eq!(err.raw_os_error(), libc::ECHILD);
+        assert_eq!(err.kind(), ErrorKind::Other);
+    }
+}
+
+#[test]
+fn waiting_for_a_process_that_is_not_a_child_is_echild_not_a_hang() {
+    let me = PidFd::open(iofd::getpid()).unwrap();
+    assert_eq!(me.wait().unwrap_err().raw_os_error(), libc::ECHILD);
+    assert_eq!(me.try_wait().unwrap_err().raw_os_error(), libc::ECHILD);
+    let blocking = PidFd::open_blocking(iofd::getpid()).unwrap();
+    assert_eq!(blocking.wait().unwrap_err().raw_os_error(), libc::ECHILD);
+}
+
+#[test]
+fn a_zombie_accepts_signals_until_it_is_reaped() {
+    let pidfd = pidfd_of(shell("exit 5"));
+    assert!(readable(&pidfd, Duration::from_secs(10)), "never exited");
+    // Exited, not yet reaped: the kernel still finds the task.
+    pidfd.send_signal(0).unwrap();
+    pidfd.send_signal(SIGTERM).unwrap();
+    // The signal changed nothing; reaping does.
+    assert_eq!(pidfd.wait().unwrap().code(), Some(5));
+    assert_eq!(
+        pidfd.send_signal(0).unwrap_err().raw_os_error(),
+        libc::ESRCH
+    );
+}
+
+#[test]
+fn wait_after_close_is_closed() {
+    let pid = shell("exit 0");
+    let pidfd = pidfd_of(pid);
+    pidfd.close().unwrap();
+    assert_eq!(kind(pidfd.wait()), ErrorKind::Closed);
+    assert_eq!(kind(pidfd.try_wait()), ErrorKind::Closed);
+    // Reap it through a fresh pidfd, so no zombie is left behind.
+    assert!(pidfd_of(pid).wait().unwrap().success());
+}
+
+extern "C" fn ignore(_: i32) {}
+
+#[test]
+fn a_signal_handler_interrupts_wait() {
+    // A handler without SA_RESTART; ppoll is never restarted anyway.
+    // SAFETY: a zeroed `sigaction` with a handler that does nothing.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = ignore as *const () as usize;
+        assert_eq!(libc::sigaction(SIGUSR1, &sa, std::ptr::null_mut()), 0);
+    }
+    let pidfd = std::sync::Arc::new(pidfd_of(sleeping()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::sync::Arc::clone(&pidfd);
+    let t = std::thread::spawn(move || {
+        tx.send(iofd::gettid()).unwrap();
+        waiter.wait()
+    });
+    let tid = rx.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(50)); // let it block
+    iofd::send_signal_to_thread(tid, SIGUSR1).unwrap();
+    assert_eq!(kind(t.join().unwrap()), ErrorKind::Interrupted);
+    pidfd.send_signal(SIGKILL).unwrap();
+    assert_eq!(pidfd.wait().unwrap().signal(), Some(SIGKILL));
 }

@@ -94,6 +94,41 @@ fn errors_convert_to_io_errors_with_the_errno() {
 }
 
 #[test]
+fn epoll_registration_errors_keep_their_std_kinds() {
+    let epoll = iofd::Epoll::new().unwrap();
+    let ev = EventFd::new(0).unwrap();
+    epoll.add(&ev, iofd::EpollFlags::IN, 1).unwrap();
+    let exists = epoll.add(&ev, iofd::EpollFlags::IN, 2).unwrap_err();
+    assert_eq!(exists.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(io::Error::from(exists).kind(), io::ErrorKind::AlreadyExists);
+    epoll.delete(&ev).unwrap();
+    let missing = epoll.delete(&ev).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+    assert_eq!(io::Error::from(missing).kind(), io::ErrorKind::NotFound);
+}
+
+#[test]
+fn exit_statuses_convert_to_std_ones() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Command;
+
+    // Reaped through the pidfds: std never reaps a child unasked.
+    let exited = Command::new("/bin/sh").args(["-c", "exit 42"]).spawn();
+    let killed = Command::new("/bin/sleep").arg("30").spawn();
+    let exited = iofd::PidFd::open(exited.unwrap().id() as i32).unwrap();
+    let killed = iofd::PidFd::open(killed.unwrap().id() as i32).unwrap();
+    killed.send_signal(iofd::SIGKILL).unwrap();
+
+    let std_exited = std::process::ExitStatus::from(exited.wait().unwrap());
+    assert_eq!(std_exited.code(), Some(42));
+    assert_eq!(std_exited.signal(), None);
+    let std_killed = std::process::ExitStatus::from(killed.wait().unwrap());
+    assert_eq!(std_killed.code(), None);
+    assert_eq!(std_killed.signal(), Some(iofd::SIGKILL));
+    assert!(!std_killed.core_dumped());
+}
+
+#[test]
 fn owned_fd_round_trips() {
     let (rx, tx) = iofd::pipe().unwrap();
     let n = tx.raw();

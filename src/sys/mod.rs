@@ -11,6 +11,7 @@
 //! arguments, which each one justifies.
 
 pub(crate) mod arg;
+mod epoll;
 mod event;
 mod io;
 mod mem;
@@ -19,6 +20,7 @@ mod process;
 mod signal;
 mod time;
 
+pub(crate) use epoll::*;
 pub(crate) use event::*;
 pub(crate) use io::*;
 pub(crate) use mem::*;
@@ -136,6 +138,16 @@ mod abi_tests {
         assert_eq!(SIG_SETMASK, libc::SIG_SETMASK);
         io::check_fcntl_commands();
         mem::check_constants();
+    }
+
+    #[test]
+    fn epoll_constants_and_event_layout() {
+        epoll::check_constants();
+    }
+
+    #[test]
+    fn waitid_constants_and_siginfo_layout() {
+        process::check_constants();
     }
 
     #[test]

@@ -20,6 +20,10 @@ pub struct Fixtures {
     me: PidFd,
     ro: MappedRegion,
     rw: MappedRegion,
+    /// An epoll with `ev` registered under token 1.
+    epoll: Epoll,
+    closed_epoll: Epoll,
+    closed_pidfd: PidFd,
 }
 
 pub fn fixtures() -> Fixtures {
@@ -36,8 +40,15 @@ pub fn fixtures() -> Fixtures {
     closed_fd.close().unwrap();
     let mut usr2 = SigSet::empty();
     usr2.add(SIGUSR2).unwrap();
+    let ev = EventFd::new(0).unwrap();
+    let epoll = Epoll::new().unwrap();
+    epoll.add(&ev, EpollFlags::IN, 1).unwrap();
+    let closed_epoll = Epoll::new().unwrap();
+    closed_epoll.close().unwrap();
+    let closed_pidfd = PidFd::open(getpid()).unwrap();
+    closed_pidfd.close().unwrap();
     Fixtures {
-        ev: EventFd::new(0).unwrap(),
+        ev,
         closed_ev,
         closed_fd,
         timer: TimerFd::new().unwrap(),
@@ -47,6 +58,9 @@ pub fn fixtures() -> Fixtures {
         me: PidFd::open(getpid()).unwrap(),
         ro,
         rw,
+        epoll,
+        closed_epoll,
+        closed_pidfd,
     }
 }
 
@@ -94,8 +108,10 @@ const fn ok(what: &'static str, run: Run) -> Row {
     }
 }
 
-use ErrorKind::{Closed, InvalidInput, Other, OutOfMemory, PermissionDenied, WouldBlock};
-use libc::{EACCES, EBADF, EINVAL, ENOMEM, EPERM, ESPIPE, ESRCH};
+use ErrorKind::{
+    AlreadyExists, Closed, InvalidInput, NotFound, Other, OutOfMemory, PermissionDenied, WouldBlock,
+};
+use libc::{EACCES, EBADF, ECHILD, EEXIST, EINVAL, ELOOP, ENOENT, ENOMEM, EPERM, ESPIPE, ESRCH};
 
 const HUGE: Duration = Duration::new(i64::MAX as u64 + 1, 0);
 
@@ -419,6 +435,114 @@ pub fn rows() -> Vec<Row> {
             true,
             |f| f.me.send_signal(65),
         ),
+        err(
+            "PidFd::wait for a process that is not a child",
+            Other,
+            ECHILD,
+            false,
+            |f| f.me.wait().map(drop),
+        ),
+        err(
+            "PidFd::try_wait for a process that is not a child",
+            Other,
+            ECHILD,
+            false,
+            |f| f.me.try_wait().map(drop),
+        ),
+        // epoll
+        err(
+            "Epoll::wait into an empty slice",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.epoll.wait(&mut [], None).map(drop),
+        ),
+        err(
+            "Epoll::wait into an empty slice, zero timeout",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.epoll.wait(&mut [], Some(Duration::ZERO)).map(drop),
+        ),
+        err(
+            "Epoll::add with the reserved token",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.epoll.add(&f.timer, EpollFlags::IN, Epoll::RESERVED_TOKEN),
+        ),
+        err(
+            "Epoll::modify with the reserved token",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.epoll.modify(&f.ev, EpollFlags::IN, Epoll::RESERVED_TOKEN),
+        ),
+        err("Epoll::add of itself", InvalidInput, EINVAL, false, |f| {
+            f.epoll.add(&f.epoll, EpollFlags::IN, 2)
+        }),
+        err(
+            "Epoll::add of a handle already added",
+            AlreadyExists,
+            EEXIST,
+            false,
+            |f| f.epoll.add(&f.ev, EpollFlags::OUT, 2),
+        ),
+        err(
+            "Epoll::add of a regular file (memfd)",
+            PermissionDenied,
+            EPERM,
+            false,
+            |f| f.epoll.add(&f.memfd, EpollFlags::IN, 2),
+        ),
+        err(
+            "Epoll::add that would nest an epoll in itself",
+            Other,
+            ELOOP,
+            false,
+            |f| {
+                let inner = Epoll::new()?;
+                inner.add(&f.epoll, EpollFlags::IN, 2)?;
+                f.epoll.add(&inner, EpollFlags::IN, 3)
+            },
+        ),
+        err(
+            "Epoll::add with EXCLUSIVE and ONESHOT",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| {
+                let flags = EpollFlags::IN | EpollFlags::EXCLUSIVE | EpollFlags::ONESHOT;
+                f.epoll.add(&f.timer, flags, 2)
+            },
+        ),
+        err(
+            "Epoll::modify with EXCLUSIVE",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| {
+                f.epoll
+                    .modify(&f.ev, EpollFlags::IN | EpollFlags::EXCLUSIVE, 2)
+            },
+        ),
+        err(
+            "Epoll::modify of a handle not added",
+            NotFound,
+            ENOENT,
+            false,
+            |f| f.epoll.modify(&f.timer, EpollFlags::IN, 2),
+        ),
+        err(
+            "Epoll::delete of a handle not added",
+            NotFound,
+            ENOENT,
+            false,
+            |f| f.epoll.delete(&f.timer),
+        ),
+        err("Epoll::add of a closed handle", Closed, EBADF, true, |f| {
+            f.epoll.add(&f.closed_ev, EpollFlags::IN, 2)
+        }),
         // after close
         err("read after close", Closed, EBADF, true, |f| {
             f.closed_fd.read(&mut [0; 4]).map(drop)
@@ -451,7 +575,25 @@ pub fn rows() -> Vec<Row> {
             // SAFETY: a negative number owns nothing.
             unsafe { Fd::from_raw(-7) }.write(b"x").map(drop)
         }),
+        err("Epoll::wait after close", Closed, EBADF, true, |f| {
+            f.closed_epoll
+                .wait(&mut [EpollEvent::default(); 4], None)
+                .map(drop)
+        }),
+        err("Epoll::add after close", Closed, EBADF, true, |f| {
+            f.closed_epoll.add(&f.ev, EpollFlags::IN, 2)
+        }),
+        err("Epoll::delete after close", Closed, EBADF, true, |f| {
+            f.closed_epoll.delete(&f.ev)
+        }),
+        err("PidFd::wait after close", Closed, EBADF, true, |f| {
+            f.closed_pidfd.wait().map(drop)
+        }),
+        err("PidFd::try_wait after close", Closed, EBADF, true, |f| {
+            f.closed_pidfd.try_wait().map(drop)
+        }),
         ok("close after close", |f| f.closed_fd.close()),
+        ok("Epoll::close after close", |f| f.closed_epoll.close()),
     ]
 }
 

@@ -100,7 +100,7 @@ impl Cx {
             self.fail(format_args!("harness: a scenario calls its API once"));
         }
         self.called = true;
-        let mut rules = [Target::Sys(Sysno::read).rule(0); 32];
+        let mut rules = [Target::Sys(Sysno::read).rule(0); 64];
         let mut n = 0;
         match self.mode {
             Mode::Errno { target, errno } => {
@@ -229,6 +229,8 @@ pub fn documented_kind(errno: i32) -> ErrorKind {
         libc::ENOMEM => ErrorKind::OutOfMemory,
         libc::EPERM | libc::EACCES => ErrorKind::PermissionDenied,
         libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
+        libc::EEXIST => ErrorKind::AlreadyExists,
+        libc::ENOENT => ErrorKind::NotFound,
         _ => ErrorKind::Other,
     }
 }

@@ -79,10 +79,15 @@ pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
 pub const SIGNALFD4: Target = Target::Sys(Sysno::signalfd4);
 pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
 pub const LSEEK: Target = Target::Sys(Sysno::lseek);
+pub const EPOLL_CREATE1: Target = Target::Sys(Sysno::epoll_create1);
+pub const EPOLL_CTL: Target = Target::Sys(Sysno::epoll_ctl);
+pub const EPOLL_PWAIT: Target = Target::Sys(Sysno::epoll_pwait);
+pub const EPOLL_PWAIT2: Target = Target::Sys(Sysno::epoll_pwait2);
+pub const WAITID: Target = Target::Sys(Sysno::waitid);
 
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
-pub const ROWS: [Target; 28] = [
+pub const ROWS: [Target; 33] = [
     READ,
     WRITE,
     PREAD64,
@@ -111,6 +116,11 @@ pub const ROWS: [Target; 28] = [
     SIGNALFD4,
     PPOLL,
     LSEEK,
+    EPOLL_CREATE1,
+    EPOLL_CTL,
+    EPOLL_PWAIT,
+    EPOLL_PWAIT2,
+    WAITID,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
-use iofd::{EventFd, Fd, MemFd, PidFd, Prot, SIGUSR1, Seals, SigSet, SignalFd, TimerFd};
+use iofd::{
+    Epoll, EpollEvent, EpollFlags, EventFd, Fd, MemFd, PidFd, Prot, SIGUSR1, Seals, SigSet,
+    SignalFd, TimerFd,
+};
 
 use super::{NoSys, ensure};
 use crate::child::Cx;
@@ -37,6 +40,10 @@ pub const NOSYS: &[NoSys] = &[
     NoSys {
         name: "PidFd bad arguments",
         run: pidfd_arguments,
+    },
+    NoSys {
+        name: "Epoll bad arguments",
+        run: epoll_arguments,
     },
     NoSys {
         name: "send_signal_to_thread bad arguments",
@@ -200,6 +207,23 @@ fn pidfd_arguments(cx: &mut Cx) {
     cx.pass();
 }
 
+fn epoll_arguments(cx: &mut Cx) {
+    let ep = cx.setup("Epoll::new", Epoll::new());
+    let ev = cx.setup("eventfd", EventFd::new(0));
+    cx.setup("add", ep.add(&ev, EpollFlags::IN, 1));
+    let reserved = Epoll::RESERVED_TOKEN;
+    let got = cx.call(|| {
+        errnos([
+            ep.wait(&mut [], None).err(),
+            ep.wait(&mut [], Some(Duration::ZERO)).err(),
+            ep.add(&ev, EpollFlags::IN, reserved).err(),
+            ep.modify(&ev, EpollFlags::IN, reserved).err(),
+        ])
+    });
+    all_are(cx, "epoll arguments", got, libc::EINVAL);
+    cx.pass();
+}
+
 fn thread_signal_arguments(cx: &mut Cx) {
     let tid = iofd::gettid();
     let got = cx.call(|| {
@@ -280,7 +304,17 @@ fn closed_handles(cx: &mut Cx) {
     cx.setup("SigSet::add", set.add(SIGUSR1));
     let s = cx.setup("signalfd", SignalFd::new(&set));
     let p = cx.setup("pidfd", PidFd::open(iofd::getpid()));
-    for closed in [ev.close(), t.close(), m.close(), s.close(), p.close()] {
+    let ep = cx.setup("Epoll::new", Epoll::new());
+    let open = cx.setup("eventfd", EventFd::new(0));
+    let live = cx.setup("Epoll::new", Epoll::new());
+    for closed in [
+        ev.close(),
+        t.close(),
+        m.close(),
+        s.close(),
+        p.close(),
+        ep.close(),
+    ] {
         cx.setup("close", closed);
     }
     let got = cx.call(|| {
@@ -303,6 +337,15 @@ fn closed_handles(cx: &mut Cx) {
             s.set_mask(&set).err(),
             p.send_signal(0).err(),
             p.get_fd(0).err(),
+            p.wait().err(),
+            p.try_wait().err(),
+            ep.add(&open, EpollFlags::IN, 1).err(),
+            ep.modify(&open, EpollFlags::IN, 1).err(),
+            ep.delete(&open).err(),
+            ep.wait(&mut [EpollEvent::default(); 1], None).err(),
+            // An open epoll refuses a closed handle without a call.
+            live.add(&ev, EpollFlags::IN, 1).err(),
+            live.delete(&ev).err(),
         ])
     });
     all_are(cx, "operations on closed handles", got, libc::EBADF);

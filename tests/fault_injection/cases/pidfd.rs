@@ -1,9 +1,11 @@
 //! `PidFd`, and the process calls `getpid`, `gettid`,
 //! `send_signal_to_thread`.
 
-use iofd::PidFd;
+use std::time::Duration;
 
-use super::{Api, closed_for_good, ensure, still_open};
+use iofd::{Events, PidFd, PollFd};
+
+use super::{Api, Skip, closed_for_good, ensure, still_open};
 use crate::child::Cx;
 use crate::syscalls::*;
 
@@ -12,6 +14,22 @@ pub const APIS: &[Api] = &[
     api("PidFd::open_blocking", &[PIDFD_OPEN], open_blocking),
     api("PidFd::send_signal", &[PIDFD_SEND_SIGNAL], send_signal),
     api("PidFd::get_fd", &[PIDFD_GETFD], get_fd),
+    Api {
+        name: "PidFd::wait",
+        // waitid, and while the child runs (EAGAIN on a non-blocking
+        // pidfd) ppoll until it is readable, then waitid again.
+        issues: &[WAITID, PPOLL],
+        skip: &[Skip {
+            target: WAITID,
+            errno: libc::EAGAIN,
+            why: "wait answers EAGAIN by polling for the exit and asking \
+                  again; a waitid failing with EAGAIN forever on an exited \
+                  child (a state the kernel never produces) makes it retry \
+                  forever, as designed",
+        }],
+        run: wait,
+    },
+    api("PidFd::try_wait", &[WAITID], try_wait),
     api("PidFd::close", &[CLOSE], close),
     api("drop(PidFd)", &[CLOSE], drop_pidfd),
     api("iofd::getpid", &[GETPID], getpid),
@@ -109,4 +127,46 @@ fn send_signal_to_thread(cx: &mut Cx) {
     // injected errno: a failed getpid is not passed on as a tgid.
     let r = cx.call(|| iofd::send_signal_to_thread(tid, 0));
     cx.injected(r);
+}
+
+/// A pidfd of a new child that exits with status 3: at once (and is
+/// waited for until it has), or after 200 ms when `running`.
+fn child(cx: &Cx, running: bool) -> PidFd {
+    // SAFETY: the cell's process is single-threaded; the child only
+    // sleeps and exits, both async-signal-safe.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        if running {
+            // SAFETY: a plain sleep.
+            unsafe { libc::usleep(200_000) };
+        }
+        // SAFETY: ends the child without running the parent's atexit.
+        unsafe { libc::_exit(3) };
+    }
+    ensure!(cx, pid > 0, "setup: fork failed");
+    let p = cx.setup("pidfd_open", PidFd::open(pid));
+    if !running {
+        let mut fds = [PollFd::new(&p, Events::IN)];
+        cx.setup("poll", iofd::poll(&mut fds, Some(Duration::from_secs(10))));
+    }
+    p
+}
+
+fn wait(cx: &mut Cx) {
+    // The waitid cells find the child exited: waitid is the one call. The
+    // others (ppoll, and the sweep) find it running: waitid says EAGAIN,
+    // then ppoll waits.
+    let p = child(cx, cx.row() != Some(WAITID));
+    let raw = p.raw();
+    let r = cx.call(|| p.wait());
+    cx.injected(r);
+    still_open(cx, &p, raw);
+}
+
+fn try_wait(cx: &mut Cx) {
+    let p = child(cx, false);
+    let raw = p.raw();
+    let r = cx.call(|| p.try_wait());
+    cx.injected(r);
+    still_open(cx, &p, raw);
 }
