@@ -69,6 +69,8 @@ impl Error {
     pub(crate) const RANGE: Error = Error(Errno::ERANGE);
     /// `EOVERFLOW`: an in-flight count at its ceiling (leaked guards).
     pub(crate) const TOO_MANY_OPS: Error = Error(Errno::EOVERFLOW);
+    /// `EMSGSIZE`: a received message did not fit.
+    pub(crate) const MSG_SIZE: Error = Error(Errno::EMSGSIZE);
 
     /// Wraps a raw (positive) errno value.
     ///
@@ -206,6 +208,7 @@ mod tests {
         assert_eq!(Error::CLOSED.kind(), ErrorKind::Closed);
         assert_eq!(Error::INVALID.raw_os_error(), libc::EINVAL);
         assert_eq!(Error::INVALID.kind(), ErrorKind::InvalidInput);
+        assert_eq!(Error::MSG_SIZE.raw_os_error(), libc::EMSGSIZE);
     }
 
     #[test]
