@@ -54,6 +54,9 @@ pub enum ErrorKind {
     /// The kernel does not implement the call or the request (`ENOSYS`,
     /// `EOPNOTSUPP`), as on old kernels, in sandboxes and under emulators.
     Unsupported,
+    /// The operation was canceled (`ECANCELED`): a cancel-on-set timer
+    /// whose clock was set ([`TimerFd::arm_at_cancel_on_set`](crate::TimerFd::arm_at_cancel_on_set)).
+    Canceled,
     /// Any other errno; [`Error::raw_os_error`] tells which.
     Other,
 }
@@ -129,8 +132,9 @@ impl Error {
     /// [`Interrupted`](ErrorKind::Interrupted), `ENOMEM` →
     /// [`OutOfMemory`](ErrorKind::OutOfMemory), `EPERM` and `EACCES` →
     /// [`PermissionDenied`](ErrorKind::PermissionDenied), `ENOSYS` and
-    /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), anything else
-    /// → [`Other`](ErrorKind::Other).
+    /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), `ECANCELED`
+    /// → [`Canceled`](ErrorKind::Canceled), anything else →
+    /// [`Other`](ErrorKind::Other).
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self.0 {
@@ -141,6 +145,7 @@ impl Error {
             Errno::ENOMEM => ErrorKind::OutOfMemory,
             Errno::EPERM | Errno::EACCES => ErrorKind::PermissionDenied,
             Errno::ENOSYS | Errno::EOPNOTSUPP => ErrorKind::Unsupported,
+            Errno::ECANCELED => ErrorKind::Canceled,
             _ => ErrorKind::Other,
         }
     }
@@ -191,6 +196,7 @@ mod tests {
             (libc::EACCES, ErrorKind::PermissionDenied),
             (libc::ENOSYS, ErrorKind::Unsupported),
             (libc::EOPNOTSUPP, ErrorKind::Unsupported),
+            (libc::ECANCELED, ErrorKind::Canceled),
             (libc::ESRCH, ErrorKind::Other),
             (libc::EMFILE, ErrorKind::Other),
             (4000, ErrorKind::Other),

@@ -47,6 +47,25 @@ pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) 
     ret_unit(unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, p, arg::null()) })
 }
 
+/// timerfd_settime(2), returning the old value.
+#[inline]
+pub(crate) fn timerfd_settime_old(
+    fd: BorrowedFd<'_>,
+    flags: u32,
+    new: &Itimerspec,
+) -> Result<Itimerspec> {
+    let mut old = Itimerspec::default();
+    let (f, fl, p, o) = (
+        arg::fd(fd),
+        arg::uint(flags),
+        arg::ptr(new),
+        arg::ptr_mut(&mut old),
+    );
+    // SAFETY: `new` is a valid `itimerspec` the kernel reads; `old` is
+    // valid for the one `itimerspec` it writes.
+    ret_unit(unsafe { raw::syscall4(Sysno::timerfd_settime, f, fl, p, o) }).map(|()| old)
+}
+
 /// timerfd_gettime(2).
 #[inline]
 pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>) -> Result<Itimerspec> {
