@@ -129,3 +129,13 @@ fn closed_pidfd_reports_closed() {
     assert_eq!(kind(me.send_signal(0)), ErrorKind::Closed);
     assert_eq!(kind(me.get_fd(0)), ErrorKind::Closed);
 }
+
+#[test]
+fn from_fd_reports_the_pid_it_is_given() {
+    let me = PidFd::open(iofd::getpid()).unwrap();
+    let n = me.raw();
+    // SAFETY: the descriptor is a pidfd of this process.
+    let adopted = unsafe { PidFd::from_fd(iofd::Fd::from(me), iofd::getpid()) };
+    assert_eq!((adopted.raw(), adopted.pid()), (n, iofd::getpid()));
+    adopted.send_signal(0).unwrap();
+}
