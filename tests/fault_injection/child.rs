@@ -229,6 +229,7 @@ pub fn documented_kind(errno: i32) -> ErrorKind {
         libc::ENOMEM => ErrorKind::OutOfMemory,
         libc::EPERM | libc::EACCES => ErrorKind::PermissionDenied,
         libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
+        libc::ECANCELED => ErrorKind::Canceled,
         _ => ErrorKind::Other,
     }
 }

@@ -79,10 +79,13 @@ pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
 pub const SIGNALFD4: Target = Target::Sys(Sysno::signalfd4);
 pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
 pub const LSEEK: Target = Target::Sys(Sysno::lseek);
+pub const SOCKETPAIR: Target = Target::Sys(Sysno::socketpair);
+pub const SENDMSG: Target = Target::Sys(Sysno::sendmsg);
+pub const RECVMSG: Target = Target::Sys(Sysno::recvmsg);
 
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
-pub const ROWS: [Target; 28] = [
+pub const ROWS: [Target; 31] = [
     READ,
     WRITE,
     PREAD64,
@@ -111,6 +114,9 @@ pub const ROWS: [Target; 28] = [
     SIGNALFD4,
     PPOLL,
     LSEEK,
+    SOCKETPAIR,
+    SENDMSG,
+    RECVMSG,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.

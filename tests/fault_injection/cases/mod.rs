@@ -14,6 +14,7 @@ mod memfd;
 mod nosys;
 mod pidfd;
 mod signal;
+mod socket;
 mod timerfd;
 
 use std::fmt::Debug;
@@ -70,6 +71,7 @@ pub fn apis() -> Vec<&'static Api> {
         pidfd::APIS,
         memfd::APIS,
         signal::APIS,
+        socket::APIS,
     ]
     .into_iter()
     .flatten()
