@@ -14,6 +14,7 @@
 //! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
+//! | [`socketpair`], [`send_fds`], [`recv_fds`] | descriptors passed to another process over a Unix socket (`SCM_RIGHTS`), received close-on-exec; adopt them with [`MemFd::try_from`](MemFd#impl-TryFrom<Fd>-for-MemFd) (refusals give the [`Fd`] back in a [`TryFromFdError`]) or each handle's `from_fd` |
 //! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
 //! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
 //! | [`Error`] | the kernel's errno, classified by [`ErrorKind`] |
