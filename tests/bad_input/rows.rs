@@ -490,13 +490,6 @@ pub fn rows() -> Vec<Row> {
             |f| send_fds(&f.widowed, b"x", &[f.ev.fd()]).map(drop),
         ),
         err(
-            "send_fds on an eventfd",
-            Other,
-            libc::ENOTSOCK,
-            false,
-            |f| send_fds(f.ev.fd(), b"x", &[]).map(drop),
-        ),
-        err(
             "recv_fds into an empty buffer",
             InvalidInput,
             EINVAL,
