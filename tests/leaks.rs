@@ -123,6 +123,45 @@ fn socket_ops() {
     let _ = recv_fds(&b, &mut buf, &mut []).unwrap_err(); // no slots: closed
     drop(a);
     let _ = send_fds(&b, b"x", &[&tx]).unwrap_err(); // EPIPE
+    pidfd_from_the_kernel();
+}
+
+/// `SO_PASSPIDFD` (Linux 6.5) makes the kernel add a pidfd of the sender
+/// to every record received; `recv_fds` closes it. Where the option is
+/// unknown (older kernels, qemu-user: `ENOPROTOOPT`) no pidfd arrives and
+/// the same calls must still leave the table as it was.
+fn pidfd_from_the_kernel() {
+    const SO_PASSPIDFD: i32 = 76;
+    let (a, b) = socketpair().unwrap();
+    let on = 1_i32;
+    let g = b.borrow().unwrap();
+    // SAFETY: `on` is valid for the int the kernel reads.
+    let r = unsafe {
+        libc::setsockopt(
+            g.raw(),
+            libc::SOL_SOCKET,
+            SO_PASSPIDFD,
+            (&raw const on).cast(),
+            size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    drop(g);
+    if r != 0 {
+        let err = std::io::Error::last_os_error();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+    }
+    let ev = EventFd::new(0).unwrap();
+    send_fds(&a, b"x", &[ev.fd()]).unwrap();
+    let mut slots: [Option<Fd>; 2] = [None, None];
+    assert_eq!(
+        recv_fds(&b, &mut [0; 4], &mut slots).unwrap(),
+        (1, 1),
+        "only the descriptor sent"
+    );
+    assert!(
+        slots[1].is_none(),
+        "the pidfd is not handed out as a sent descriptor"
+    );
 }
 
 fn poll_ops() {

@@ -14,8 +14,9 @@ pub(crate) const SOCK_SEQPACKET: u32 = 5;
 pub(crate) const SOL_SOCKET: i32 = 1;
 /// `SCM_RIGHTS`: a control message carrying descriptors.
 pub(crate) const SCM_RIGHTS: i32 = 1;
-/// `SCM_PIDFD` (Linux 6.5): a pidfd of the sender, added by the kernel on
-/// sockets with `SO_PASSPIDFD`.
+/// `SCM_PIDFD` (Linux 6.5, `include/linux/socket.h`; not in the `libc`
+/// crate): a pidfd of the sender, added by the kernel on sockets with
+/// `SO_PASSPIDFD` (`tests/leaks.rs` shows it arriving and closed).
 pub(crate) const SCM_PIDFD: i32 = 4;
 /// `MSG_CTRUNC`: some control data did not fit.
 pub(crate) const MSG_CTRUNC: u32 = 0x8;
