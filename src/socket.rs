@@ -1,7 +1,7 @@
 //! Passing descriptors between processes: [`socketpair`], [`send_fds`],
 //! [`recv_fds`].
 
-use core::mem::size_of;
+use core::mem::{offset_of, size_of};
 
 use crate::sys::{self, Cmsghdr};
 use crate::{Error, Fd, FdGuard, Result};
@@ -12,6 +12,11 @@ pub const SCM_MAX_FD: usize = 253;
 
 /// The size of a descriptor in a control message: a C `int`.
 const FD_SIZE: usize = size_of::<i32>();
+
+/// Where the fields of a `struct cmsghdr` lie in a control buffer.
+const LEN_AT: usize = offset_of!(Cmsghdr, cmsg_len);
+const LEVEL_AT: usize = offset_of!(Cmsghdr, cmsg_level);
+const TYPE_AT: usize = offset_of!(Cmsghdr, cmsg_type);
 
 /// `CMSG_ALIGN`: control messages are aligned to `size_t` (`long`).
 const fn cmsg_align(len: usize) -> usize {
@@ -157,15 +162,15 @@ pub fn send_fds(socket: &Fd, data: &[u8], fds: &[&Fd]) -> Result<usize> {
 /// Writes an `SCM_RIGHTS` header for `len` bytes of descriptors at the start
 /// of `control`; returns the `CMSG_SPACE` the message takes.
 fn put_header(control: &mut [u8], len: usize) -> usize {
-    let header = Cmsghdr {
-        cmsg_len: cmsg_len(len),
-        cmsg_level: sys::SOL_SOCKET,
-        cmsg_type: sys::SCM_RIGHTS,
-    };
-    control[..8].copy_from_slice(&header.cmsg_len.to_ne_bytes());
-    control[8..12].copy_from_slice(&header.cmsg_level.to_ne_bytes());
-    control[12..16].copy_from_slice(&header.cmsg_type.to_ne_bytes());
+    put(control, LEN_AT, &cmsg_len(len).to_ne_bytes());
+    put(control, LEVEL_AT, &sys::SOL_SOCKET.to_ne_bytes());
+    put(control, TYPE_AT, &sys::SCM_RIGHTS.to_ne_bytes());
     cmsg_space(len)
+}
+
+/// Copies `bytes` into `control` at `at`.
+fn put(control: &mut [u8], at: usize, bytes: &[u8]) {
+    control[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
 /// recvmsg(2) — receives one record into `buf` and the descriptors sent
@@ -178,8 +183,9 @@ fn put_header(control: &mut [u8], len: usize) -> usize {
 ///
 /// Nothing received is ever leaked. The control buffer (on the stack)
 /// holds [`SCM_MAX_FD`] descriptors, the most one message carries, so the
-/// kernel installs all that were sent; those that do not fit in `fds` are
-/// closed at once, and the call reports the truncation. Other control
+/// kernel installs all that were sent (while the process has descriptors
+/// to spare); those that do not fit in `fds` are closed at once, and the
+/// call reports the truncation. Other control
 /// messages (credentials, security labels) are discarded, and a pidfd the
 /// kernel adds on a socket with `SO_PASSPIDFD` is closed.
 ///
@@ -189,9 +195,9 @@ fn put_header(control: &mut [u8], len: usize) -> usize {
 /// - `EMSGSIZE` (`Other`) when the record was truncated: its data did not
 ///   fit in `buf` (`MSG_TRUNC`: `buf` holds its start, the rest is
 ///   discarded) or its descriptors did not fit in `fds` (those that did
-///   are there, the others were closed) or in the control buffer
-///   (`MSG_CTRUNC`: the kernel dropped them). The record is consumed either
-///   way;
+///   are there, the others were closed), or the kernel dropped some
+///   (`MSG_CTRUNC`: the process reached its descriptor limit, or other
+///   control messages took the room). The record is consumed either way;
 /// - `WouldBlock` when no record is waiting; `Interrupted`.
 ///
 /// # Examples
@@ -200,7 +206,7 @@ fn put_header(control: &mut [u8], len: usize) -> usize {
 /// use iofd::Fd;
 ///
 /// let (a, b) = iofd::socketpair()?;
-/// let (rx, tx) = iofd::pipe()?;
+/// let (_rx, tx) = iofd::pipe()?;
 /// iofd::send_fds(&a, b"w", &[&tx, &tx])?;
 ///
 /// let mut buf = [0u8; 1];
@@ -266,15 +272,16 @@ impl<'a> Iterator for Messages<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let header = cmsg_len(0);
         let bytes = self.0;
-        let len = usize::from_ne_bytes(bytes.get(..8)?.try_into().ok()?);
+        let field = |at: usize, len: usize| bytes.get(at..at + len);
+        let len = usize::from_ne_bytes(field(LEN_AT, size_of::<usize>())?.try_into().ok()?);
         // A length below the header's or past the end is malformed; the
         // kernel writes neither, but stop rather than loop or overrun.
         if len < header || len > bytes.len() {
             self.0 = &[];
             return None;
         }
-        let level = i32::from_ne_bytes(bytes[8..12].try_into().ok()?);
-        let ty = i32::from_ne_bytes(bytes[12..16].try_into().ok()?);
+        let level = i32::from_ne_bytes(field(LEVEL_AT, 4)?.try_into().ok()?);
+        let ty = i32::from_ne_bytes(field(TYPE_AT, 4)?.try_into().ok()?);
         let data = &bytes[header..len];
         self.0 = bytes.get(cmsg_align(len)..).unwrap_or(&[]);
         Some((level, ty, data))
