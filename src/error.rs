@@ -60,6 +60,9 @@ pub enum ErrorKind {
     /// The object is not there (`ENOENT`), e.g. a handle modified in or
     /// deleted from an [`Epoll`](crate::Epoll) it was never added to.
     NotFound,
+    /// The operation was canceled (`ECANCELED`): a cancel-on-set timer
+    /// whose clock was set ([`TimerFd::arm_at_cancel_on_set`](crate::TimerFd::arm_at_cancel_on_set)).
+    Canceled,
     /// Any other errno; [`Error::raw_os_error`] tells which.
     Other,
 }
@@ -75,6 +78,8 @@ impl Error {
     pub(crate) const RANGE: Error = Error(Errno::ERANGE);
     /// `EOVERFLOW`: an in-flight count at its ceiling (leaked guards).
     pub(crate) const TOO_MANY_OPS: Error = Error(Errno::EOVERFLOW);
+    /// `EMSGSIZE`: a received message did not fit.
+    pub(crate) const MSG_SIZE: Error = Error(Errno::EMSGSIZE);
 
     /// Wraps a raw (positive) errno value.
     ///
@@ -136,6 +141,8 @@ impl Error {
     /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), `EEXIST` →
     /// [`AlreadyExists`](ErrorKind::AlreadyExists), `ENOENT` →
     /// [`NotFound`](ErrorKind::NotFound), anything else →
+    /// `EOPNOTSUPP` → [`Unsupported`](ErrorKind::Unsupported), `ECANCELED`
+    /// → [`Canceled`](ErrorKind::Canceled), anything else →
     /// [`Other`](ErrorKind::Other).
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
@@ -149,6 +156,7 @@ impl Error {
             Errno::ENOSYS | Errno::EOPNOTSUPP => ErrorKind::Unsupported,
             Errno::EEXIST => ErrorKind::AlreadyExists,
             Errno::ENOENT => ErrorKind::NotFound,
+            Errno::ECANCELED => ErrorKind::Canceled,
             _ => ErrorKind::Other,
         }
     }
@@ -203,6 +211,7 @@ mod tests {
             (libc::ENOENT, ErrorKind::NotFound),
             (libc::ELOOP, ErrorKind::Other),
             (libc::ECHILD, ErrorKind::Other),
+            (libc::ECANCELED, ErrorKind::Canceled),
             (libc::ESRCH, ErrorKind::Other),
             (libc::EMFILE, ErrorKind::Other),
             (4000, ErrorKind::Other),
@@ -220,6 +229,7 @@ mod tests {
         assert_eq!(Error::CLOSED.kind(), ErrorKind::Closed);
         assert_eq!(Error::INVALID.raw_os_error(), libc::EINVAL);
         assert_eq!(Error::INVALID.kind(), ErrorKind::InvalidInput);
+        assert_eq!(Error::MSG_SIZE.raw_os_error(), libc::EMSGSIZE);
     }
 
     #[test]

@@ -118,6 +118,44 @@ impl EventFd {
         Ok(EventFd { fd })
     }
 
+    /// Adopts `fd`, an eventfd made elsewhere (received with
+    /// [`recv_fds`](crate::recv_fds), inherited, or from
+    /// [`Fd::from_raw`]), as an `EventFd`. No system call.
+    ///
+    /// Its flags are the ones it was made with: it may be blocking, or in
+    /// semaphore mode.
+    ///
+    /// # Safety
+    /// - `fd` refers to an eventfd (eventfd(2), made in any process), or is
+    ///   closed (then every operation fails with `Closed`).
+    ///
+    /// An `EventFd` promises what its descriptor is: an 8-byte counter,
+    /// every read and write of which moves exactly 8 bytes. Code holding
+    /// one, including `unsafe` code written against this type, may rely on
+    /// that. (This crate's own methods stay memory-safe on any descriptor,
+    /// but on another file they would misreport: [`wait`](EventFd::wait)
+    /// would return the first bytes of a pipe as a count.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{EventFd, Fd};
+    ///
+    /// let fd: Fd = EventFd::new(3)?.into();
+    /// // SAFETY: `fd` is the eventfd made just above.
+    /// let ev = unsafe { EventFd::from_fd(fd) };
+    /// assert_eq!(ev.wait()?, 3);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[inline]
+    #[must_use]
+    pub unsafe fn from_fd(fd: Fd) -> EventFd {
+        let mut fd = fd;
+        // SAFETY: the caller promises `fd` is an eventfd.
+        unsafe { fd.set_wake(Wake::EventFd) };
+        EventFd { fd }
+    }
+
     /// Adds `value` to the counter (an 8-byte write(2)).
     ///
     /// `signal(0)` changes nothing and makes no system call.

@@ -14,6 +14,7 @@
 //! | [`PidFd`], [`ExitStatus`] | a process as a descriptor (pidfd_open(2)), and how a child ended ([`PidFd::wait`], waitid(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
+//! | [`socketpair`], [`send_fds`], [`recv_fds`] | descriptors passed to another process over a Unix socket (`SCM_RIGHTS`), received close-on-exec; adopt them with [`MemFd::try_from`](MemFd#impl-TryFrom<Fd>-for-MemFd) (refusals give the [`Fd`] back in a [`TryFromFdError`]) or each handle's `from_fd` |
 //! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
 //! | [`Epoll`], [`EpollEvent`], [`EpollFlags`] | readiness of many handles through one descriptor (epoll(7)), with a [`close`](Epoll::close) that wakes its waiters |
 //! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
@@ -121,6 +122,7 @@ mod process;
 pub mod raw;
 mod signal;
 mod signalfd;
+mod socket;
 #[cfg(feature = "std")]
 mod std_impls;
 mod sys;
@@ -133,11 +135,12 @@ pub use eventfd::{EventFd, EventFdFlags};
 pub use exit_status::ExitStatus;
 pub use fd::{Fd, FdGuard, pipe};
 pub use handle::Handle;
-pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals};
+pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals, TryFromFdError};
 pub use pidfd::PidFd;
 pub use poll::{Events, PollFd, poll, poll_with_mask};
 pub use process::{exit, getpid, gettid, send_signal_to_thread};
 pub use signal::*;
 pub use signalfd::{SignalFd, SignalFdFlags, SignalInfo};
+pub use socket::{SCM_MAX_FD, recv_fds, send_fds, socketpair};
 pub use time::{Clock, clock_now};
 pub use timerfd::{TimerFd, TimerFdFlags};

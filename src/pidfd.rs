@@ -75,6 +75,45 @@ impl PidFd {
         Ok(PidFd { fd, pid })
     }
 
+    /// Adopts `fd`, a pidfd made elsewhere (received with
+    /// [`recv_fds`](crate::recv_fds), from [`Fd::from_raw`], or returned by
+    /// `clone3` with `CLONE_PIDFD`), as a `PidFd` for process `pid`. No
+    /// system call.
+    ///
+    /// The descriptor does not tell its pid without reading
+    /// `/proc/self/fdinfo` (or, from Linux 6.13, an ioctl), so the caller
+    /// names it: it is what [`pid`](PidFd::pid) reports. Signals and
+    /// [`get_fd`](PidFd::get_fd) go through the descriptor, never the pid.
+    ///
+    /// # Safety
+    /// - `fd` refers to a pidfd (pidfd_open(2), `CLONE_PIDFD` or
+    ///   `SCM_PIDFD`) of the process whose id in the caller's pid
+    ///   namespace is `pid`, or is closed (then every operation fails with
+    ///   `Closed`).
+    ///
+    /// A `PidFd` promises what its descriptor is and which process it
+    /// names; code holding one, including `unsafe` code written against
+    /// this type, may rely on both. (This crate's own methods stay
+    /// memory-safe on any descriptor, but a wrong `pid` would misreport
+    /// the process to whoever acts on [`pid`](PidFd::pid).)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{Fd, PidFd};
+    ///
+    /// let fd: Fd = PidFd::open(iofd::getpid())?.into();
+    /// // SAFETY: `fd` is a pidfd of this process, made just above.
+    /// let me = unsafe { PidFd::from_fd(fd, iofd::getpid()) };
+    /// me.send_signal(0)?;
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[inline]
+    #[must_use]
+    pub unsafe fn from_fd(fd: Fd, pid: i32) -> PidFd {
+        PidFd { fd, pid }
+    }
+
     /// The pid the descriptor was opened for.
     #[inline]
     #[must_use]

@@ -1,12 +1,11 @@
 //! [`SignalFd`]: signals read from a descriptor, and [`SignalInfo`].
 
-use core::hint;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use bitflags::bitflags;
 
 use crate::handle::handle_common;
-use crate::{Fd, Result, SIGKILL, SIGSTOP, SigSet, sys};
+use crate::{Error, Fd, Result, SIGKILL, SIGSTOP, SigSet, sys};
 
 bitflags! {
     /// Flags for [`SignalFd::with_flags`].
@@ -242,6 +241,17 @@ impl SignalInfo {
         // array has alignment 1 and the borrow is unique.
         unsafe { &mut *(self as *mut SignalInfo).cast::<[u8; INFO_SIZE]>() }
     }
+
+    /// Consecutive records as the bytes the kernel fills.
+    #[inline]
+    fn slice_as_bytes_mut(infos: &mut [SignalInfo]) -> &mut [u8] {
+        let len = core::mem::size_of_val(infos);
+        // SAFETY: as for `as_bytes_mut`: every byte of every record is part
+        // of an integer field, so any bytes written are valid records; the
+        // slice covers exactly the records' `len` bytes, alignment 1, and
+        // the unique borrow of `infos` moves to it.
+        unsafe { core::slice::from_raw_parts_mut(infos.as_mut_ptr().cast::<u8>(), len) }
+    }
 }
 
 impl Default for SignalInfo {
@@ -281,11 +291,9 @@ impl Default for SignalInfo {
 #[derive(Debug)]
 pub struct SignalFd {
     fd: Fd,
-    /// The mask the kernel holds, as [`SignalFd::mask`] reports it.
+    /// The latest mask asked for, as [`SignalFd::mask`] reports it; equal
+    /// to the kernel's once no [`SignalFd::set_mask`] is in progress.
     mask: AtomicU64,
-    /// Serialises [`SignalFd::set_mask`] so `mask` always matches the
-    /// kernel's once no update is in progress.
-    updating: AtomicBool,
 }
 
 handle_common!(SignalFd);
@@ -313,11 +321,53 @@ impl SignalFd {
         let fd = sys::signalfd4_create(&bits, flags.bits())?;
         // SAFETY: the kernel just created `fd`; we are its only owner.
         let fd = unsafe { Fd::from_raw(fd) };
-        Ok(SignalFd {
+        // SAFETY: the kernel just made `fd` a signalfd for `mask`.
+        Ok(unsafe { SignalFd::from_fd(fd, mask) })
+    }
+
+    /// Adopts `fd`, a signalfd made elsewhere (received with
+    /// [`recv_fds`](crate::recv_fds), inherited, or from
+    /// [`Fd::from_raw`]), as a `SignalFd` reading `mask`. No system call.
+    ///
+    /// The descriptor does not tell its mask without reading
+    /// `/proc/self/fdinfo`, so the caller names it: it is what
+    /// [`mask`](SignalFd::mask) reports (without `SIGKILL` and `SIGSTOP`),
+    /// until [`set_mask`](SignalFd::set_mask) replaces it. A signalfd
+    /// reads the signals pending for the thread that reads it, so one
+    /// received from another process reads this process's signals.
+    ///
+    /// # Safety
+    /// - `fd` refers to a signalfd (signalfd(2), made in any process) whose
+    ///   mask is `mask` (the kernel ignores `SIGKILL` and `SIGSTOP` in it),
+    ///   or is closed (then every operation fails with `Closed`).
+    ///
+    /// A `SignalFd` promises what its descriptor is and which signals it
+    /// reads: reads return whole 128-byte records, each of a signal in
+    /// [`mask`](SignalFd::mask). Code holding one, including `unsafe` code
+    /// written against this type, may rely on that. (This crate's own
+    /// methods stay memory-safe on any descriptor, but on another file
+    /// they would return its bytes as signal records.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{Fd, SigSet, SignalFd, SIGUSR1};
+    ///
+    /// let mut set = SigSet::empty();
+    /// set.add(SIGUSR1)?;
+    /// let fd: Fd = SignalFd::new(&set)?.into();
+    /// // SAFETY: `fd` is the signalfd for `set` made just above.
+    /// let sfd = unsafe { SignalFd::from_fd(fd, &set) };
+    /// assert_eq!(sfd.mask(), set);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[inline]
+    #[must_use]
+    pub unsafe fn from_fd(fd: Fd, mask: &SigSet) -> SignalFd {
+        SignalFd {
             fd,
-            mask: AtomicU64::new(bits & !UNREADABLE),
-            updating: AtomicBool::new(false),
-        })
+            mask: AtomicU64::new(mask.bits() & !UNREADABLE),
+        }
     }
 
     /// Reads one pending signal.
@@ -345,31 +395,113 @@ impl SignalFd {
         Ok(())
     }
 
+    /// Reads as many pending signals as fit in `infos`, in one read(2);
+    /// returns how many records it filled, from the start (the rest are
+    /// left unchanged).
+    ///
+    /// The kernel hands out whole records only, and stops at the first
+    /// moment none is pending, so a short count is normal.
+    ///
+    /// # Errors
+    /// - `InvalidInput` for an empty `infos` (no system call: the kernel
+    ///   refuses a read shorter than one record);
+    /// - `WouldBlock` when none is pending (a blocking signalfd waits for
+    ///   the first instead); `Closed`; `Interrupted`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{SigSet, SignalFd, SignalInfo, SIGUSR1, SIGUSR2};
+    ///
+    /// let mut set = SigSet::empty();
+    /// set.add(SIGUSR1)?;
+    /// set.add(SIGUSR2)?;
+    /// iofd::block_signals(&set)?;
+    /// let sfd = SignalFd::new(&set)?;
+    /// iofd::send_signal_to_thread(iofd::gettid(), SIGUSR1)?;
+    /// iofd::send_signal_to_thread(iofd::gettid(), SIGUSR2)?;
+    ///
+    /// let mut infos = [SignalInfo::zeroed(); 8];
+    /// let n = sfd.read_many(&mut infos)?;
+    /// assert_eq!(n, 2);
+    /// assert_eq!([infos[0].signo(), infos[1].signo()], [SIGUSR1, SIGUSR2]);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[doc(alias = "read")]
+    #[inline]
+    pub fn read_many(&self, infos: &mut [SignalInfo]) -> Result<usize> {
+        if infos.is_empty() {
+            return Err(Error::INVALID);
+        }
+        let n = self.fd.read(SignalInfo::slice_as_bytes_mut(infos))?;
+        // The kernel returns whole records or an error.
+        debug_assert_eq!(n % INFO_SIZE, 0);
+        Ok(n / INFO_SIZE)
+    }
+
     /// Replaces the set of signals the descriptor reads (signalfd4(2) on
     /// the existing descriptor).
     ///
+    /// Concurrent calls need no lock: once every call has returned, the
+    /// kernel's mask is the one [`mask`](SignalFd::mask) reports, the last
+    /// one asked for. A call may issue the system call more than once,
+    /// when another call's mask arrived meanwhile (see the comment in the
+    /// source).
+    ///
     /// # Errors
-    /// `Closed`.
+    /// `Closed`. A failure leaves [`mask`](SignalFd::mask) as it was,
+    /// unless another call has asked for a mask since.
     pub fn set_mask(&self, mask: &SigSet) -> Result<()> {
-        let bits = mask.bits();
         let g = self.fd.guard()?;
-        while self
-            .updating
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            hint::spin_loop();
+        let wanted = mask.bits() & !UNREADABLE;
+        // Publish first, then apply; after each application, apply again
+        // whatever is published by then, until what was applied is still
+        // the latest. Why the kernel ends on the latest mask:
+        //
+        // signalfd4 replaces the mask under the kernel's signal lock, so
+        // the kernel applies masks one at a time, in some order. Take the
+        // last application, by a call C of mask `m`; after it, C loads the
+        // published mask and stops only if it equals `m`, else it would
+        // apply again and this would not be the last. If a call D
+        // published after C's load, D applies after publishing, and D's
+        // application comes after C's: had it come before, the kernel's
+        // lock would order D's store before C's load, and C would have
+        // seen it. So nothing is published after C's load, and what C
+        // loaded, `m`, is the last mask published: the kernel holds it.
+        //
+        // A call only loops while others publish, so every pass of its loop
+        // is another call's progress (lock-free, not wait-free). The
+        // ordering argument rests on the kernel's lock; `SeqCst` keeps it
+        // independent of how the architecture orders a plain store before
+        // a system call, at no cost that shows beside one.
+        let before = self.mask.swap(wanted, Ordering::SeqCst);
+        let mut applied = wanted;
+        loop {
+            if let Err(e) = sys::signalfd4_set(g.borrowed(), &applied) {
+                if applied == wanted {
+                    // The kernel kept its mask: withdraw ours unless a later
+                    // call has already replaced it.
+                    let _ = self.mask.compare_exchange(
+                        wanted,
+                        before,
+                        Ordering::SeqCst,
+                        Ordering::SeqCst,
+                    );
+                }
+                return Err(e);
+            }
+            let latest = self.mask.load(Ordering::SeqCst);
+            if latest == applied {
+                return Ok(());
+            }
+            applied = latest;
         }
-        let r = sys::signalfd4_set(g.borrowed(), &bits);
-        if r.is_ok() {
-            self.mask.store(bits & !UNREADABLE, Ordering::Relaxed);
-        }
-        self.updating.store(false, Ordering::Release);
-        r
     }
 
     /// The signals the descriptor reads: the last mask set, without
-    /// `SIGKILL` and `SIGSTOP`, which the kernel drops.
+    /// `SIGKILL` and `SIGSTOP`, which the kernel drops. While a
+    /// [`set_mask`](SignalFd::set_mask) is in progress, the mask it is
+    /// applying.
     #[inline]
     #[must_use]
     pub fn mask(&self) -> SigSet {

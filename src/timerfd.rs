@@ -24,6 +24,8 @@ bitflags! {
 
 /// `TFD_TIMER_ABSTIME`
 const TIMER_ABSTIME: u32 = 1;
+/// `TFD_TIMER_CANCEL_ON_SET`
+const TIMER_CANCEL_ON_SET: u32 = 2;
 
 /// The size of an expiration count: one `u64`.
 const COUNT_SIZE: usize = 8;
@@ -76,6 +78,21 @@ pub struct TimerFd {
 
 handle_common!(TimerFd);
 
+/// The kernel's setting for a first expiry at `value`, then every
+/// `interval`; a zero `value` becomes [`SOONEST`], so arming never disarms
+/// (the same conversion as `TimerFd::settime`).
+#[inline]
+fn itimerspec(value: Duration, interval: Duration) -> Result<Itimerspec> {
+    let mut spec = Itimerspec {
+        it_interval: timespec_from_duration(interval)?,
+        it_value: timespec_from_duration(value)?,
+    };
+    if spec.it_value == Timespec::default() {
+        spec.it_value = SOONEST;
+    }
+    Ok(spec)
+}
+
 impl TimerFd {
     /// A `CLOCK_MONOTONIC` timer, non-blocking and close-on-exec.
     ///
@@ -123,6 +140,48 @@ impl TimerFd {
         // owner.
         let fd = unsafe { Fd::from_raw_waking(fd, Wake::TimerFd) };
         Ok(TimerFd { fd, clock })
+    }
+
+    /// Adopts `fd`, a timerfd made elsewhere (received with
+    /// [`recv_fds`](crate::recv_fds), inherited, or from
+    /// [`Fd::from_raw`]), as a `TimerFd` on `clock`. No system call.
+    ///
+    /// The descriptor does not tell its clock without reading
+    /// `/proc/self/fdinfo`, so the caller names it: it is what
+    /// [`clock`](TimerFd::clock) reports, and the clock a deadline for
+    /// [`arm_at`](TimerFd::arm_at) is read on. The timer keeps its setting
+    /// and flags (it may be armed, or blocking).
+    ///
+    /// # Safety
+    /// - `fd` refers to a timerfd (timerfd_create(2), made in any process)
+    ///   whose clock is `clock`, or is closed (then every operation fails
+    ///   with `Closed`).
+    ///
+    /// A `TimerFd` promises what its descriptor is and which clock it
+    /// runs on; code holding one, including `unsafe` code written against
+    /// this type, may rely on both. (This crate's own methods stay
+    /// memory-safe on any descriptor, but with the wrong clock a deadline
+    /// computed from [`clock_now`](crate::clock_now)`(timer.clock())`
+    /// would be read on another clock's scale.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{Clock, Fd, TimerFd};
+    ///
+    /// let fd: Fd = TimerFd::new_realtime()?.into();
+    /// // SAFETY: `fd` is the realtime timerfd made just above.
+    /// let timer = unsafe { TimerFd::from_fd(fd, Clock::Realtime) };
+    /// assert_eq!(timer.clock(), Clock::Realtime);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[inline]
+    #[must_use]
+    pub unsafe fn from_fd(fd: Fd, clock: Clock) -> TimerFd {
+        let mut fd = fd;
+        // SAFETY: the caller promises `fd` is a timerfd.
+        unsafe { fd.set_wake(Wake::TimerFd) };
+        TimerFd { fd, clock }
     }
 
     /// The clock the timer runs on.
@@ -177,6 +236,91 @@ impl TimerFd {
         self.settime(TIMER_ABSTIME, deadline, interval)
     }
 
+    /// timerfd_settime(2) with `TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET`
+    /// — as [`arm_at`](TimerFd::arm_at), on a realtime clock, and the timer
+    /// is canceled when that clock is set.
+    ///
+    /// The kernel cancels the timer whenever the offset between the
+    /// realtime clock and `CLOCK_MONOTONIC` has changed since it was armed:
+    /// when the clock is set (clock_settime(2), settimeofday(2)), and after
+    /// a suspend. The next [`expirations`](TimerFd::expirations) (or
+    /// [`wait_blocking`](TimerFd::wait_blocking)) then fails with
+    /// [`ErrorKind::Canceled`] and clears the expiration count; the timer
+    /// stays armed for `deadline` on the new time, and later reads work as
+    /// usual. Re-arm once the deadline has been worked out again.
+    ///
+    /// # Errors
+    /// - `InvalidInput` (no system call) unless the timer's
+    ///   [`clock`](TimerFd::clock) is [`Clock::Realtime`] or
+    ///   [`Clock::RealtimeAlarm`]: the kernel silently arms other clocks
+    ///   without cancel-on-set;
+    /// - `Canceled` if the clock was set since an earlier cancel-on-set
+    ///   arming and no read has reported it yet (the timer is armed anyway);
+    /// - as [`arm`](TimerFd::arm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use iofd::{clock_now, ErrorKind, TimerFd};
+    ///
+    /// let timer = TimerFd::new_realtime()?;
+    /// let deadline = clock_now(timer.clock())? + Duration::from_secs(3600);
+    /// timer.arm_at_cancel_on_set(deadline, Duration::ZERO)?;
+    /// match timer.expirations() {
+    ///     Err(e) if e.kind() == ErrorKind::Canceled => { /* the clock was set */ }
+    ///     Err(e) => assert_eq!(e.kind(), ErrorKind::WouldBlock),
+    ///     Ok(_) => unreachable!("an hour has not passed"),
+    /// }
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    ///
+    /// <https://man7.org/linux/man-pages/man2/timerfd_settime.2.html>
+    #[doc(alias = "TFD_TIMER_CANCEL_ON_SET")]
+    #[inline]
+    pub fn arm_at_cancel_on_set(&self, deadline: Duration, interval: Duration) -> Result<()> {
+        if !matches!(self.clock, Clock::Realtime | Clock::RealtimeAlarm) {
+            return Err(Error::INVALID);
+        }
+        self.settime(TIMER_ABSTIME | TIMER_CANCEL_ON_SET, deadline, interval)
+    }
+
+    /// timerfd_settime(2) with an old-value pointer — arms as
+    /// [`arm`](TimerFd::arm) does and returns the setting it replaced, as
+    /// [`get_time`](TimerFd::get_time) would have reported it just before:
+    /// `(remaining, interval)`, zeros for a disarmed timer.
+    ///
+    /// The swap is one system call, so no expiry or other thread's setting
+    /// can fall between reading the old value and writing the new one.
+    ///
+    /// # Errors
+    /// As [`arm`](TimerFd::arm).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let timer = iofd::TimerFd::new()?;
+    /// assert_eq!(timer.arm_replacing(Duration::from_secs(60), Duration::ZERO)?, (Duration::ZERO, Duration::ZERO));
+    /// let (remaining, interval) = timer.arm_replacing(Duration::from_secs(1), Duration::ZERO)?;
+    /// assert!(remaining > Duration::from_secs(59) && interval == Duration::ZERO);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[doc(alias = "timerfd_settime")]
+    #[inline]
+    pub fn arm_replacing(
+        &self,
+        initial: Duration,
+        interval: Duration,
+    ) -> Result<(Duration, Duration)> {
+        let spec = itimerspec(initial, interval)?;
+        let mut old = Itimerspec::default();
+        let g = self.fd.guard()?;
+        let r = sys::timerfd_settime_old(g.borrowed(), 0, &spec, &mut old);
+        g.release_consumed(r, Wake::TimerFd).unit()?;
+        durations(&old)
+    }
+
     /// timerfd_settime(2) with a zero value — stops the timer and clears
     /// pending expirations.
     ///
@@ -189,14 +333,7 @@ impl TimerFd {
 
     #[inline]
     fn settime(&self, flags: u32, value: Duration, interval: Duration) -> Result<()> {
-        let mut spec = Itimerspec {
-            it_interval: timespec_from_duration(interval)?,
-            it_value: timespec_from_duration(value)?,
-        };
-        if spec.it_value == Timespec::default() {
-            spec.it_value = SOONEST;
-        }
-        self.set(flags, &spec)
+        self.set(flags, &itimerspec(value, interval)?)
     }
 
     /// timerfd_settime(2), passing on a close's wake-up it may replace.

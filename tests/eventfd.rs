@@ -195,3 +195,13 @@ fn into_fd_keeps_the_descriptor_open() {
     assert_eq!(fd.read(&mut buf).unwrap(), 8);
     assert_eq!(u64::from_ne_bytes(buf), 3);
 }
+
+#[test]
+fn from_fd_adopts_the_counter_and_its_mode() {
+    let sem = EventFd::new_semaphore(2).unwrap();
+    // SAFETY: the descriptor is an eventfd.
+    let adopted = unsafe { EventFd::from_fd(iofd::Fd::from(sem)) };
+    assert_eq!(adopted.wait().unwrap(), 1, "still in semaphore mode");
+    assert_eq!(adopted.wait().unwrap(), 1);
+    assert_eq!(kind(adopted.wait()), ErrorKind::WouldBlock);
+}

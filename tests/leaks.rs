@@ -103,6 +103,67 @@ fn signalfd_ops() {
     set_signal_mask(&old).unwrap();
 }
 
+fn socket_ops() {
+    let (a, b) = socketpair().unwrap();
+    let (rx, tx) = pipe().unwrap();
+    let mem = MemFd::new("passed").unwrap();
+    send_fds(&a, b"x", &[&rx, &tx, mem.fd()]).unwrap();
+    let mut buf = [0u8; 4];
+    let mut one: [Option<Fd>; 1] = [None];
+    let _ = recv_fds(&b, &mut buf, &mut one).unwrap_err(); // EMSGSIZE; two closed
+    let refused = MemFd::try_from(one[0].take().unwrap()).unwrap_err();
+    drop(refused.into_fd());
+    send_fds(&a, b"x", &[mem.fd()]).unwrap();
+    let mut two: [Option<Fd>; 2] = [None, None];
+    recv_fds(&b, &mut buf, &mut two).unwrap();
+    drop(MemFd::try_from(two[0].take().unwrap()).unwrap());
+    send_fds(&a, b"x", &[]).unwrap();
+    recv_fds(&b, &mut buf, &mut []).unwrap();
+    send_fds(&a, b"x", &[&tx]).unwrap();
+    let _ = recv_fds(&b, &mut buf, &mut []).unwrap_err(); // no slots: closed
+    drop(a);
+    let _ = send_fds(&b, b"x", &[&tx]).unwrap_err(); // EPIPE
+    pidfd_from_the_kernel();
+}
+
+/// `SO_PASSPIDFD` (Linux 6.5) makes the kernel add a pidfd of the sender
+/// to every record received; `recv_fds` closes it. Where the option is
+/// unknown (older kernels, qemu-user: `ENOPROTOOPT`) no pidfd arrives and
+/// the same calls must still leave the table as it was.
+fn pidfd_from_the_kernel() {
+    const SO_PASSPIDFD: i32 = 76;
+    let (a, b) = socketpair().unwrap();
+    let on = 1_i32;
+    let g = b.borrow().unwrap();
+    // SAFETY: `on` is valid for the int the kernel reads.
+    let r = unsafe {
+        libc::setsockopt(
+            g.raw(),
+            libc::SOL_SOCKET,
+            SO_PASSPIDFD,
+            (&raw const on).cast(),
+            size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    drop(g);
+    if r != 0 {
+        let err = std::io::Error::last_os_error();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+    }
+    let ev = EventFd::new(0).unwrap();
+    send_fds(&a, b"x", &[ev.fd()]).unwrap();
+    let mut slots: [Option<Fd>; 2] = [None, None];
+    assert_eq!(
+        recv_fds(&b, &mut [0; 4], &mut slots).unwrap(),
+        (1, 1),
+        "only the descriptor sent"
+    );
+    assert!(
+        slots[1].is_none(),
+        "the pidfd is not handed out as a sent descriptor"
+    );
+}
+
 fn poll_ops() {
     let ev = EventFd::new(1).unwrap();
     let closed = EventFd::new(0).unwrap();
@@ -164,6 +225,9 @@ fn out_of_descriptors() {
     };
     // SAFETY: valid pointers to an rlimit.
     assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) }, 0);
+    // A record with a descriptor, waiting to be received at the limit.
+    let (a, b) = socketpair().unwrap();
+    send_fds(&a, b"x", &[&a]).unwrap();
     let in_use = open_descriptors().keys().max().copied().unwrap_or(2) as u64;
     let low = libc::rlimit {
         rlim_cur: in_use + 1,
@@ -184,6 +248,12 @@ fn out_of_descriptors() {
     emfile(MemFd::new("x").unwrap_err());
     emfile(SignalFd::new(&SigSet::empty()).unwrap_err());
     emfile(Epoll::new().unwrap_err());
+    emfile(socketpair().unwrap_err());
+    // The kernel cannot install the descriptor: MSG_CTRUNC, nothing leaked.
+    let mut slot: [Option<Fd>; 1] = [None];
+    let e = recv_fds(&b, &mut [0; 1], &mut slot).unwrap_err();
+    assert_eq!(e.raw_os_error(), libc::EMSGSIZE, "{e:?}");
+    assert!(slot[0].is_none());
     if let Some(ev) = filler.first() {
         emfile(ev.fd().dup().unwrap_err());
     }
@@ -198,13 +268,14 @@ fn out_of_descriptors() {
 
 #[test]
 fn no_scenario_leaks_a_descriptor() {
-    let scenarios: [(&str, fn()); 11] = [
+    let scenarios: [(&str, fn()); 12] = [
         ("fd lifecycle", fd_lifecycle),
         ("eventfd", eventfd_ops),
         ("timerfd", timerfd_ops),
         ("pidfd", pidfd_ops),
         ("memfd and regions", memfd_ops),
         ("signalfd", signalfd_ops),
+        ("descriptor passing", socket_ops),
         ("poll", poll_ops),
         ("epoll", epoll_ops),
         ("child waits", child_waits),

@@ -215,3 +215,68 @@ fn closed_memfd_reports_closed() {
     assert_eq!(kind(m.seals()), ErrorKind::Closed);
     assert_eq!(kind(m.mmap(4096, Prot::READ)), ErrorKind::Closed);
 }
+
+#[test]
+fn try_from_adopts_a_memfd_made_elsewhere() {
+    use iofd::Fd;
+    let sealable = MemFd::new_sealable("elsewhere").unwrap();
+    sealable.write(b"kept").unwrap();
+    sealable.seal(Seals::GROW).unwrap();
+    let n = sealable.raw();
+    let adopted = MemFd::try_from(Fd::from(sealable)).unwrap();
+    assert_eq!(adopted.raw(), n, "the same descriptor");
+    assert_eq!(adopted.name(), "", "the creation name does not travel");
+    assert_eq!(adopted.seals().unwrap(), Seals::GROW);
+    assert_eq!(adopted.size().unwrap(), 4);
+    // Not sealable: the kernel still answers F_GET_SEALS (with SEAL).
+    let plain = MemFd::try_from(Fd::from(MemFd::new("plain").unwrap())).unwrap();
+    assert_eq!(plain.seals().unwrap(), Seals::SEAL);
+}
+
+#[test]
+fn try_from_accepts_any_tmpfs_file() {
+    // /dev/shm is tmpfs on Linux: its files keep seals as memfds do.
+    let path = format!("/dev/shm/iofd-try-from-{}", std::process::id());
+    let file = std::fs::File::create(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let mem = MemFd::try_from(iofd::Fd::from(std::os::fd::OwnedFd::from(file))).unwrap();
+    assert_eq!(
+        mem.seals().unwrap(),
+        Seals::SEAL,
+        "not sealable, like a plain memfd"
+    );
+    mem.write(b"shm").unwrap();
+    assert_eq!(mem.size().unwrap(), 3);
+}
+
+#[test]
+fn try_from_refuses_other_files_and_hands_them_back_open() {
+    use iofd::{EventFd, Fd};
+    let disk = std::fs::File::create(concat!(env!("CARGO_TARGET_TMPDIR"), "/try-from")).unwrap();
+    let (rx, _tx) = iofd::pipe().unwrap();
+    let others = [
+        Fd::from(EventFd::new(0).unwrap()),
+        rx,
+        Fd::from(std::os::fd::OwnedFd::from(disk)),
+    ];
+    for fd in others {
+        let n = fd.raw();
+        let refused = MemFd::try_from(fd).unwrap_err();
+        assert_eq!(refused.error().raw_os_error(), libc::EINVAL, "fd {n}");
+        assert_eq!(refused.error().kind(), ErrorKind::InvalidInput);
+        assert!(refused.to_string().contains("refused as a memfd"));
+        let back = refused.into_fd();
+        assert_eq!(back.raw(), n);
+        back.is_cloexec().expect("still open");
+    }
+    // A closed `Fd` is refused before the kernel, and comes back closed.
+    let closed = Fd::from(MemFd::new("closed").unwrap());
+    closed.close().unwrap();
+    let refused = MemFd::try_from(closed).unwrap_err();
+    assert_eq!(refused.error().kind(), ErrorKind::Closed);
+    assert!(!refused.fd().is_valid());
+    // `?` keeps the errno (and drops the descriptor).
+    let via_question_mark =
+        || -> iofd::Result<MemFd> { Ok(MemFd::try_from(Fd::from(EventFd::new(0)?))?) };
+    assert_eq!(kind(via_question_mark()), ErrorKind::InvalidInput);
+}

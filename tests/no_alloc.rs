@@ -312,3 +312,54 @@ fn waiting_for_a_child_allocates_nothing() {
         "killed by signal 9 (SIGKILL); ExitStatus(exited with status 3)"
     );
 }
+
+#[test]
+fn descriptor_passing_and_adoption_allocate_nothing() {
+    let mut rt = SigSet::empty();
+    rt.add(SIGRTMIN + 7).unwrap();
+    block_signals(&rt).unwrap();
+    let n = allocations_in(|| {
+        let (a, b) = socketpair().unwrap();
+        let (rx, tx) = pipe().unwrap();
+        let mem = MemFd::new_sealable("passed").unwrap();
+        mem.write(b"sealed").unwrap();
+        mem.seal(Seals::WRITE | Seals::SHRINK | Seals::GROW | Seals::SEAL)
+            .unwrap();
+        send_fds(&a, b"data", &[]).unwrap();
+        send_fds(&a, b"fds", &[mem.fd(), &tx, &rx]).unwrap();
+        let _ = send_fds(&a, b"", &[]).unwrap_err();
+        let mut buf = [0u8; 8];
+        let mut slots: [Option<Fd>; 2] = [None, None];
+        recv_fds(&b, &mut buf, &mut slots).unwrap();
+        let _ = recv_fds(&b, &mut buf, &mut slots).unwrap_err(); // three for two: EMSGSIZE
+        let _ = recv_fds(&b, &mut buf, &mut slots).unwrap_err(); // WouldBlock
+        let got = MemFd::try_from(slots[0].take().unwrap()).unwrap();
+        got.mmap(6, Prot::READ).unwrap().as_slice().unwrap();
+        let refused = MemFd::try_from(slots[1].take().unwrap()).unwrap_err();
+        drop(refused.into_fd());
+
+        // SAFETY: each descriptor is of the kind it is adopted as.
+        let ev = unsafe { EventFd::from_fd(Fd::from(EventFd::new(0).unwrap())) };
+        ev.signal(1).unwrap();
+        // SAFETY: as above.
+        let t = unsafe {
+            TimerFd::from_fd(Fd::from(TimerFd::new_realtime().unwrap()), Clock::Realtime)
+        };
+        let deadline = clock_now(Clock::Realtime).unwrap() + Duration::from_secs(60);
+        t.arm_at_cancel_on_set(deadline, Duration::ZERO).unwrap();
+        t.arm_replacing(Duration::from_secs(1), Duration::ZERO)
+            .unwrap();
+        // SAFETY: as above.
+        let p = unsafe { PidFd::from_fd(Fd::from(PidFd::open(getpid()).unwrap()), getpid()) };
+        p.send_signal(0).unwrap();
+        // SAFETY: as above.
+        let sfd = unsafe { SignalFd::from_fd(Fd::from(SignalFd::new(&rt).unwrap()), &rt) };
+        send_signal_to_thread(gettid(), SIGRTMIN + 7).unwrap();
+        send_signal_to_thread(gettid(), SIGRTMIN + 7).unwrap();
+        let mut infos = [SignalInfo::zeroed(); 4];
+        assert_eq!(sfd.read_many(&mut infos).unwrap(), 2);
+        let _ = sfd.read_many(&mut []).unwrap_err();
+        sfd.set_mask(&rt).unwrap();
+    });
+    assert_eq!(n, 0);
+}

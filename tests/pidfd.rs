@@ -276,3 +276,13 @@ fn a_signal_handler_interrupts_wait() {
     pidfd.send_signal(SIGKILL).unwrap();
     assert_eq!(pidfd.wait().unwrap().signal(), Some(SIGKILL));
 }
+
+#[test]
+fn from_fd_reports_the_pid_it_is_given() {
+    let me = PidFd::open(iofd::getpid()).unwrap();
+    let n = me.raw();
+    // SAFETY: the descriptor is a pidfd of this process.
+    let adopted = unsafe { PidFd::from_fd(iofd::Fd::from(me), iofd::getpid()) };
+    assert_eq!((adopted.raw(), adopted.pid()), (n, iofd::getpid()));
+    adopted.send_signal(0).unwrap();
+}

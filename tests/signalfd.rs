@@ -237,3 +237,115 @@ fn gettid_differs_between_threads_and_getpid_does_not() {
     assert_ne!(tid, gettid());
     assert_eq!(iofd::getpid() as u32, std::process::id());
 }
+
+#[test]
+fn read_many_takes_every_pending_signal_in_one_read() {
+    let rt = [SIGRTMIN + 4, SIGRTMIN + 5];
+    let mask = set(&[SIGUSR1, rt[0], rt[1]]);
+    block_signals(&mask).unwrap();
+    let sfd = SignalFd::new(&mask).unwrap();
+    for sig in [SIGUSR1, rt[1], rt[0], rt[1]] {
+        send_signal_to_thread(gettid(), sig).unwrap();
+    }
+    let mut infos = [SignalInfo::zeroed(); 8];
+    assert_eq!(sfd.read_many(&mut infos).unwrap(), 4);
+    let got: Vec<i32> = infos[..4].iter().map(SignalInfo::signo).collect();
+    assert_eq!(got, [SIGUSR1, rt[0], rt[1], rt[1]]);
+    assert!(infos[4..].iter().all(|i| *i == SignalInfo::zeroed()));
+    assert_eq!(kind(sfd.read_many(&mut infos)), ErrorKind::WouldBlock);
+}
+
+#[test]
+fn read_many_stops_at_the_room_given() {
+    let rt = SIGRTMIN + 6;
+    let mask = set(&[rt]);
+    block_signals(&mask).unwrap();
+    let sfd = SignalFd::new(&mask).unwrap();
+    for _ in 0..3 {
+        send_signal_to_thread(gettid(), rt).unwrap();
+    }
+    let mut two = [SignalInfo::zeroed(); 2];
+    assert_eq!(sfd.read_many(&mut two).unwrap(), 2);
+    assert_eq!(
+        sfd.read_many(&mut two).unwrap(),
+        1,
+        "the third stayed queued"
+    );
+    assert_eq!(kind(sfd.read_many(&mut [])), ErrorKind::InvalidInput);
+}
+
+#[test]
+fn from_fd_reports_the_mask_it_is_given() {
+    let mask = set(&[SIGUSR2]);
+    block_signals(&mask).unwrap();
+    let fd = iofd::Fd::from(SignalFd::new(&mask).unwrap());
+    // SAFETY: `fd` is a signalfd for `mask`.
+    let sfd = unsafe { SignalFd::from_fd(fd, &set(&[SIGUSR2, SIGKILL])) };
+    assert_eq!(sfd.mask(), mask, "SIGKILL dropped as the kernel drops it");
+    send_signal_to_thread(gettid(), SIGUSR2).unwrap();
+    assert_eq!(sfd.read().unwrap().signo(), SIGUSR2);
+}
+
+/// Threads race `set_mask` with two different masks, round after round,
+/// ending each round together; after each round `mask()` must be the mask
+/// the kernel really holds, which a pending signal of each kind reveals.
+/// More racers than the machine has cores get preempted as they return
+/// from the system call, which is where a careless update goes wrong.
+#[test]
+fn racing_set_mask_leaves_the_kernel_on_the_reported_mask() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Barrier};
+
+    const ROUNDS: usize = 5000;
+    let (one, two) = (set(&[SIGUSR1]), set(&[SIGUSR2]));
+    let both = set(&[SIGUSR1, SIGUSR2]);
+    block_signals(&both).unwrap();
+    let sfd = Arc::new(SignalFd::new(&both).unwrap());
+    const RACERS: usize = 4;
+    let start = Arc::new(Barrier::new(RACERS + 1));
+    let done = Arc::new(Barrier::new(RACERS + 1));
+    let stop = Arc::new(AtomicBool::new(false));
+    let racers: Vec<_> = (0..RACERS)
+        .map(|i| {
+            let mask = if i % 2 == 0 { one } else { two };
+            let (sfd, start, done) = (Arc::clone(&sfd), Arc::clone(&start), Arc::clone(&done));
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                loop {
+                    start.wait();
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    for _ in 0..3 {
+                        sfd.set_mask(&mask).unwrap();
+                    }
+                    done.wait();
+                }
+            })
+        })
+        .collect();
+    let mut infos = [SignalInfo::zeroed(); 4];
+    for round in 0..ROUNDS {
+        start.wait();
+        done.wait();
+        let reported = sfd.mask();
+        assert!(
+            reported == one || reported == two,
+            "round {round}: {reported:?}"
+        );
+        send_signal_to_thread(gettid(), SIGUSR1).unwrap();
+        send_signal_to_thread(gettid(), SIGUSR2).unwrap();
+        let n = sfd.read_many(&mut infos).unwrap();
+        let read: Vec<i32> = infos[..n].iter().map(SignalInfo::signo).collect();
+        let expected: Vec<i32> = reported.iter().collect();
+        assert_eq!(read, expected, "round {round}: mask() is {reported:?}");
+        // Take the other signal too, so the next round starts clean.
+        sfd.set_mask(&both).unwrap();
+        assert_eq!(sfd.read_many(&mut infos).unwrap(), 1);
+    }
+    stop.store(true, Ordering::Relaxed);
+    start.wait();
+    for r in racers {
+        r.join().unwrap();
+    }
+}

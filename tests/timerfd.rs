@@ -218,3 +218,128 @@ fn closed_timer_reports_closed() {
     assert_eq!(kind(t.read(&mut [0; 8])), ErrorKind::Closed);
     assert_eq!(kind(t.wait_blocking()), ErrorKind::Closed);
 }
+
+/// clock_settime(CLOCK_REALTIME) to the clock's own current value, through
+/// libc: the clock moves by the microseconds between the two calls, which
+/// is enough for the kernel to see it set. `false` if not permitted.
+fn set_realtime_to_itself() -> bool {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is valid for the one timespec written, then read.
+    let r = unsafe {
+        libc::clock_gettime(libc::CLOCK_REALTIME, &mut now);
+        libc::clock_settime(libc::CLOCK_REALTIME, &now)
+    };
+    if r != 0 {
+        let err = std::io::Error::last_os_error();
+        assert_eq!(
+            err.raw_os_error(),
+            Some(libc::EPERM),
+            "clock_settime: {err}"
+        );
+        return false;
+    }
+    true
+}
+
+#[test]
+fn cancel_on_set_reports_a_clock_change() {
+    let canceling = TimerFd::new_realtime().unwrap();
+    let plain = TimerFd::new_realtime().unwrap();
+    let deadline = clock_now(Clock::Realtime).unwrap() + Duration::from_secs(3600);
+    canceling
+        .arm_at_cancel_on_set(deadline, Duration::ZERO)
+        .unwrap();
+    plain.arm_at(deadline, Duration::ZERO).unwrap();
+    assert_eq!(kind(canceling.expirations()), ErrorKind::WouldBlock);
+    if !set_realtime_to_itself() {
+        println!("skipped: clock_settime(CLOCK_REALTIME) is not permitted (EPERM) here");
+        return;
+    }
+    let mut fds = [PollFd::new(&canceling, Events::IN)];
+    assert_eq!(
+        poll(&mut fds, Some(Duration::from_secs(5))).unwrap(),
+        1,
+        "the cancel wakes"
+    );
+    let err = canceling.expirations().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Canceled);
+    assert_eq!(err.raw_os_error(), libc::ECANCELED);
+    assert_eq!(
+        std::io::Error::from(err).raw_os_error(),
+        Some(libc::ECANCELED),
+        "the errno survives the std conversion"
+    );
+    assert_eq!(
+        kind(canceling.expirations()),
+        ErrorKind::WouldBlock,
+        "reported once"
+    );
+    assert!(
+        canceling.get_time().unwrap().0 > Duration::from_secs(3000),
+        "still armed"
+    );
+    assert_eq!(
+        kind(plain.expirations()),
+        ErrorKind::WouldBlock,
+        "a plain timer is not canceled"
+    );
+}
+
+#[test]
+fn cancel_on_set_needs_a_realtime_clock() {
+    let deadline = Duration::from_secs(1 << 40);
+    for t in [TimerFd::new().unwrap(), TimerFd::new_boottime().unwrap()] {
+        // The kernel would arm these without cancel-on-set and say nothing.
+        assert_eq!(
+            kind(t.arm_at_cancel_on_set(deadline, Duration::ZERO)),
+            ErrorKind::InvalidInput,
+            "{:?}",
+            t.clock()
+        );
+        assert_eq!(
+            t.get_time().unwrap(),
+            (Duration::ZERO, Duration::ZERO),
+            "left disarmed"
+        );
+    }
+    let rt = TimerFd::new_realtime().unwrap();
+    rt.arm_at_cancel_on_set(deadline, MS).unwrap();
+    assert_eq!(rt.get_time().unwrap().1, MS);
+}
+
+#[test]
+fn arm_replacing_returns_the_previous_setting() {
+    let t = TimerFd::new().unwrap();
+    let old = t.arm_replacing(Duration::from_secs(60), 5 * MS).unwrap();
+    assert_eq!(old, (Duration::ZERO, Duration::ZERO), "it was disarmed");
+    let (remaining, interval) = t
+        .arm_replacing(Duration::from_secs(10), Duration::ZERO)
+        .unwrap();
+    assert!(remaining > Duration::from_secs(59) && remaining <= Duration::from_secs(60));
+    assert_eq!(interval, 5 * MS);
+    let now = t.get_time().unwrap();
+    assert!(now.0 > Duration::from_secs(9) && now.0 <= Duration::from_secs(10));
+    assert_eq!(now.1, Duration::ZERO);
+    // Like `arm`, a zero initial value expires at once instead of disarming.
+    t.arm_replacing(Duration::ZERO, Duration::ZERO).unwrap();
+    let mut fds = [PollFd::new(&t, Events::IN)];
+    assert_eq!(poll(&mut fds, Some(Duration::from_secs(5))).unwrap(), 1);
+    assert_eq!(t.expirations().unwrap(), 1);
+}
+
+#[test]
+fn from_fd_keeps_the_timer_and_reports_the_clock_given() {
+    let t = TimerFd::new_realtime().unwrap();
+    t.arm(Duration::from_secs(60), Duration::ZERO).unwrap();
+    let fd = iofd::Fd::from(t);
+    // SAFETY: `fd` is a realtime timerfd.
+    let t = unsafe { TimerFd::from_fd(fd, Clock::Realtime) };
+    assert_eq!(t.clock(), Clock::Realtime);
+    assert!(
+        t.get_time().unwrap().0 > Duration::from_secs(59),
+        "still armed"
+    );
+}

@@ -139,6 +139,16 @@ impl Fd {
         }
     }
 
+    /// Marks the descriptor as a file whose waits a close wakes in the way
+    /// `wake` says (when adopting one).
+    ///
+    /// # Safety
+    /// - The descriptor is the kind of file `wake` names.
+    #[inline]
+    pub(crate) unsafe fn set_wake(&mut self, wake: Wake) {
+        self.state.set_wake(wake);
+    }
+
     /// The state word, for [`poll`](crate::poll).
     #[inline(always)]
     pub(crate) fn state(&self) -> &State {

@@ -201,6 +201,13 @@ impl State {
         Wake::of(self.word.load(Relaxed))
     }
 
+    /// Changes the wake kind of a word nobody else can see (adopting a
+    /// descriptor as an eventfd or a timerfd).
+    #[inline]
+    pub(crate) fn set_wake(&mut self, wake: Wake) {
+        self.with_mut(|w| *w = (*w & !WAKE_BITS) | wake.bits());
+    }
+
     /// Begins an operation that releases before its caller returns: returns
     /// the descriptor, which stays open until the matching
     /// [`release`](State::release).
@@ -471,6 +478,18 @@ mod tests {
             );
         }
         assert_eq!(s.word.load(Relaxed), closed(Wake::TimerFd.bits()));
+    }
+
+    #[test]
+    fn set_wake_changes_only_the_kind() {
+        let mut s = open(8);
+        s.acquire().unwrap();
+        s.set_wake(Wake::EventFd);
+        assert_eq!(s.wake(), Wake::EventFd);
+        assert_eq!((s.raw(), s.release()), (8, None));
+        s.set_wake(Wake::None);
+        assert_eq!(s.wake(), Wake::None);
+        assert_eq!(s.close(), Close::Now(8));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! [`MemFd`]: anonymous memory as a file, with sealing and mappings.
 
+mod adopt;
 mod region;
 
 use core::ffi::CStr;
@@ -7,6 +8,7 @@ use core::fmt;
 
 use bitflags::bitflags;
 
+pub use self::adopt::TryFromFdError;
 pub use self::region::MappedRegion;
 use crate::handle::handle_common;
 use crate::{Error, Fd, Result, sys};
@@ -169,7 +171,8 @@ impl MemFd {
         })
     }
 
-    /// The name given at creation (without the kernel's `memfd:` prefix).
+    /// The name given at creation (without the kernel's `memfd:` prefix);
+    /// empty for a memfd adopted with `MemFd::try_from(fd)`.
     #[inline]
     #[must_use]
     pub fn name(&self) -> &str {

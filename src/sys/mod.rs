@@ -18,6 +18,7 @@ mod mem;
 mod poll;
 mod process;
 mod signal;
+mod socket;
 mod time;
 
 pub(crate) use epoll::*;
@@ -27,6 +28,7 @@ pub(crate) use mem::*;
 pub(crate) use poll::*;
 pub(crate) use process::*;
 pub(crate) use signal::*;
+pub(crate) use socket::*;
 pub(crate) use time::*;
 
 use core::marker::PhantomData;
@@ -138,6 +140,7 @@ mod abi_tests {
         assert_eq!(SIG_SETMASK, libc::SIG_SETMASK);
         io::check_fcntl_commands();
         mem::check_constants();
+        socket::check_constants_and_layouts();
     }
 
     #[test]

@@ -47,6 +47,25 @@ pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) 
     Ret(unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, p, arg::null()) })
 }
 
+/// timerfd_settime(2), writing the previous setting into `old`.
+#[inline]
+pub(crate) fn timerfd_settime_old(
+    fd: BorrowedFd<'_>,
+    flags: u32,
+    new: &Itimerspec,
+    old: &mut Itimerspec,
+) -> Ret {
+    let (f, fl, p, o) = (
+        arg::fd(fd),
+        arg::uint(flags),
+        arg::ptr(new),
+        arg::ptr_mut(old),
+    );
+    // SAFETY: `new` is a valid `itimerspec` the kernel reads; `old` is
+    // valid for the one `itimerspec` it writes.
+    Ret(unsafe { raw::syscall4(Sysno::timerfd_settime, f, fl, p, o) })
+}
+
 /// timerfd_gettime(2) into `cur`.
 #[inline(always)]
 pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>, cur: &mut Itimerspec) -> Ret {

@@ -24,6 +24,10 @@ pub struct Fixtures {
     epoll: Epoll,
     closed_epoll: Epoll,
     closed_pidfd: PidFd,
+    /// A connected socket pair, and a socket whose peer is closed.
+    socket: Fd,
+    peer: Fd,
+    widowed: Fd,
 }
 
 pub fn fixtures() -> Fixtures {
@@ -47,6 +51,8 @@ pub fn fixtures() -> Fixtures {
     closed_epoll.close().unwrap();
     let closed_pidfd = PidFd::open(getpid()).unwrap();
     closed_pidfd.close().unwrap();
+    let (socket, peer) = socketpair().unwrap();
+    let (widowed, _) = socketpair().unwrap();
     Fixtures {
         ev,
         closed_ev,
@@ -61,6 +67,9 @@ pub fn fixtures() -> Fixtures {
         epoll,
         closed_epoll,
         closed_pidfd,
+        socket,
+        peer,
+        widowed,
     }
 }
 
@@ -594,6 +603,91 @@ pub fn rows() -> Vec<Row> {
         }),
         ok("close after close", |f| f.closed_fd.close()),
         ok("Epoll::close after close", |f| f.closed_epoll.close()),
+        // descriptor passing
+        err("send_fds of empty data", InvalidInput, EINVAL, true, |f| {
+            send_fds(&f.socket, b"", &[f.ev.fd()]).map(drop)
+        }),
+        err(
+            "send_fds of 254 descriptors (SCM_MAX_FD + 1)",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| send_fds(&f.socket, b"x", &vec![f.ev.fd(); SCM_MAX_FD + 1]).map(drop),
+        ),
+        err(
+            "send_fds with a closed descriptor",
+            Closed,
+            EBADF,
+            true,
+            |f| send_fds(&f.socket, b"x", &[f.ev.fd(), &f.closed_fd]).map(drop),
+        ),
+        err("send_fds on a closed socket", Closed, EBADF, true, |f| {
+            send_fds(&f.closed_fd, b"x", &[]).map(drop)
+        }),
+        err(
+            "send_fds to a closed peer",
+            Other,
+            libc::EPIPE,
+            false,
+            |f| send_fds(&f.widowed, b"x", &[f.ev.fd()]).map(drop),
+        ),
+        err(
+            "recv_fds into an empty buffer",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| recv_fds(&f.peer, &mut [], &mut []).map(drop),
+        ),
+        err("recv_fds on a closed socket", Closed, EBADF, true, |f| {
+            recv_fds(&f.closed_fd, &mut [0; 8], &mut []).map(drop)
+        }),
+        err(
+            "recv_fds with nothing waiting",
+            WouldBlock,
+            libc::EAGAIN,
+            false,
+            |f| recv_fds(&f.peer, &mut [0; 8], &mut [None]).map(drop),
+        ),
+        err(
+            "MemFd::try_from an eventfd",
+            InvalidInput,
+            EINVAL,
+            false,
+            |_| {
+                let ev = Fd::from(EventFd::new(0)?);
+                MemFd::try_from(ev).map(drop).map_err(|e| e.error())
+            },
+        ),
+        err("MemFd::try_from a closed Fd", Closed, EBADF, true, |_| {
+            // SAFETY: a negative number owns nothing.
+            let closed = unsafe { Fd::from_raw(-1) };
+            MemFd::try_from(closed).map(drop).map_err(|e| e.error())
+        }),
+        // signals and timers, continued
+        err(
+            "SignalFd::read_many into no records",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.sfd.read_many(&mut []).map(drop),
+        ),
+        err(
+            "arm_at_cancel_on_set on a monotonic timer",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| {
+                f.timer
+                    .arm_at_cancel_on_set(Duration::from_secs(1), Duration::ZERO)
+            },
+        ),
+        err(
+            "arm_replacing with seconds beyond i64",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.timer.arm_replacing(HUGE, Duration::ZERO).map(drop),
+        ),
     ]
 }
 

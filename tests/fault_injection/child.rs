@@ -231,6 +231,7 @@ pub fn documented_kind(errno: i32) -> ErrorKind {
         libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
         libc::EEXIST => ErrorKind::AlreadyExists,
         libc::ENOENT => ErrorKind::NotFound,
+        libc::ECANCELED => ErrorKind::Canceled,
         _ => ErrorKind::Other,
     }
 }

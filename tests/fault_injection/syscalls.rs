@@ -85,9 +85,13 @@ pub const EPOLL_PWAIT: Target = Target::Sys(Sysno::epoll_pwait);
 pub const EPOLL_PWAIT2: Target = Target::Sys(Sysno::epoll_pwait2);
 pub const WAITID: Target = Target::Sys(Sysno::waitid);
 
+pub const SOCKETPAIR: Target = Target::Sys(Sysno::socketpair);
+pub const SENDMSG: Target = Target::Sys(Sysno::sendmsg);
+pub const RECVMSG: Target = Target::Sys(Sysno::recvmsg);
+
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
-pub const ROWS: [Target; 33] = [
+pub const ROWS: [Target; 36] = [
     READ,
     WRITE,
     PREAD64,
@@ -121,6 +125,9 @@ pub const ROWS: [Target; 33] = [
     EPOLL_PWAIT,
     EPOLL_PWAIT2,
     WAITID,
+    SOCKETPAIR,
+    SENDMSG,
+    RECVMSG,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.

@@ -24,6 +24,8 @@ pub const APIS: &[Api] = &[
     api("MemFd::size", &[STATX], size),
     api("MemFd::seal", &[FCNTL], seal),
     api("MemFd::seals", &[FCNTL], seals),
+    // F_GET_SEALS decides; a refusal hands the descriptor back.
+    api("MemFd::try_from(Fd)", &[FCNTL], try_from),
     // F_GET_SEALS, then statx for the size, then mmap: each a row.
     api("MemFd::mmap", &[FCNTL, STATX, MMAP], mmap),
     api("MemFd::mmap_at", &[FCNTL, STATX, MMAP], mmap_at),
@@ -144,6 +146,19 @@ fn seals(cx: &mut Cx) {
     let r = cx.call(|| m.seals());
     cx.injected(r);
     still_open(cx, &m, raw);
+}
+
+fn try_from(cx: &mut Cx) {
+    let fd = iofd::Fd::from(memfd(cx));
+    let raw = fd.raw();
+    let r = cx.call(|| MemFd::try_from(fd));
+    match r {
+        Ok(m) => cx.fail(format_args!("accepted {m:?} although F_GET_SEALS failed")),
+        Err(refused) => {
+            cx.injected(Err::<(), _>(refused.error()));
+            still_open(cx, &refused.into_fd(), raw);
+        }
+    }
 }
 
 fn mmap(cx: &mut Cx) {

@@ -15,6 +15,7 @@ mod memfd;
 mod nosys;
 mod pidfd;
 mod signal;
+mod socket;
 mod timerfd;
 
 use std::fmt::Debug;
@@ -72,6 +73,7 @@ pub fn apis() -> Vec<&'static Api> {
         memfd::APIS,
         signal::APIS,
         epoll::APIS,
+        socket::APIS,
     ]
     .into_iter()
     .flatten()

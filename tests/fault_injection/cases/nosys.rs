@@ -69,7 +69,43 @@ pub const NOSYS: &[NoSys] = &[
         name: "the bad-input table's checked-first rows",
         run: bad_input_table,
     },
+    NoSys {
+        name: "from_fd of every handle",
+        run: adopt_handles,
+    },
 ];
+
+/// `from_fd` trusts the caller and asks the kernel nothing.
+fn adopt_handles(cx: &mut Cx) {
+    let ev = Fd::from(cx.setup("eventfd", EventFd::new(0)));
+    let t = Fd::from(cx.setup("timerfd", TimerFd::new()));
+    let mut set = SigSet::empty();
+    cx.setup("SigSet::add", set.add(SIGUSR1));
+    let s = Fd::from(cx.setup("signalfd", SignalFd::new(&set)));
+    let pid = iofd::getpid();
+    let p = Fd::from(cx.setup("pidfd", PidFd::open(pid)));
+    let raws = [ev.raw(), t.raw(), s.raw(), p.raw()];
+    let got = cx.call(|| {
+        // SAFETY: each descriptor is of the kind it is adopted as, with
+        // the clock, mask and pid it was made with.
+        unsafe {
+            (
+                EventFd::from_fd(ev),
+                TimerFd::from_fd(t, iofd::Clock::Monotonic),
+                SignalFd::from_fd(s, &set),
+                PidFd::from_fd(p, pid),
+            )
+        }
+    });
+    let now = [got.0.raw(), got.1.raw(), got.2.raw(), got.3.raw()];
+    ensure!(cx, now == raws, "adopted {now:?}, made {raws:?}");
+    ensure!(
+        cx,
+        got.1.clock() == iofd::Clock::Monotonic && got.2.mask() == set && got.3.pid() == pid,
+        "an adopted handle misreports what it was given"
+    );
+    cx.pass();
+}
 
 /// Every row of `tests/bad_input/rows.rs` marked as rejected before any
 /// system call gives its documented outcome with every call forbidden.

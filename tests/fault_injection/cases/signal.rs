@@ -20,6 +20,7 @@ pub const APIS: &[Api] = &[
     api("SignalFd::set_mask", &[SIGNALFD4], set_mask),
     api("SignalFd::read", &[READ], read),
     api("SignalFd::read_into", &[READ], read_into),
+    api("SignalFd::read_many", &[READ], read_many),
     api("SignalFd::close", &[CLOSE], close),
     api("drop(SignalFd)", &[CLOSE], drop_signalfd),
     api("iofd::poll", &[PPOLL], poll),
@@ -95,8 +96,8 @@ fn set_mask(cx: &mut Cx) {
         s.mask()
     );
     if !cx.counting() {
-        // The update lock was released: a second attempt fails the same
-        // way instead of spinning forever.
+        // The failed call withdrew its mask and left nothing behind: a
+        // second attempt fails the same way.
         let again = s.set_mask(&other);
         cx.injected(again);
     }
@@ -121,6 +122,20 @@ fn read_into(cx: &mut Cx) {
         cx,
         info == SignalInfo::zeroed(),
         "a failed read_into changed the record"
+    );
+}
+
+fn read_many(cx: &mut Cx) {
+    let s = signalfd(cx);
+    let raw = s.raw();
+    let mut infos = [SignalInfo::zeroed(); 4];
+    let r = cx.call(|| s.read_many(&mut infos));
+    cx.injected(r);
+    still_open(cx, &s, raw);
+    ensure!(
+        cx,
+        infos.iter().all(|i| *i == SignalInfo::zeroed()),
+        "a failed read_many changed the records"
     );
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use iofd::{Clock, TimerFd, TimerFdFlags};
 
-use super::{Api, Skip, closed_for_good, still_open};
+use super::{Api, Skip, closed_for_good, ensure, still_open};
 use crate::child::Cx;
 use crate::syscalls::*;
 
@@ -16,6 +16,12 @@ pub const APIS: &[Api] = &[
     api("TimerFd::arm", &[TIMERFD_SETTIME], arm),
     api("TimerFd::arm_at", &[TIMERFD_SETTIME], arm_at),
     api("TimerFd::disarm", &[TIMERFD_SETTIME], disarm),
+    api(
+        "TimerFd::arm_at_cancel_on_set",
+        &[TIMERFD_SETTIME],
+        arm_at_cancel_on_set,
+    ),
+    api("TimerFd::arm_replacing", &[TIMERFD_SETTIME], arm_replacing),
     api("TimerFd::get_time", &[TIMERFD_GETTIME], get_time),
     api("TimerFd::expirations", &[READ], expirations),
     api("TimerFd::read", &[READ], read),
@@ -84,6 +90,32 @@ fn arm_at(cx: &mut Cx) {
     let r = cx.call(|| t.arm_at(Duration::from_secs(1), Duration::ZERO));
     cx.injected(r);
     still_open(cx, &t, raw);
+}
+
+fn arm_at_cancel_on_set(cx: &mut Cx) {
+    let t = cx.setup("timerfd", TimerFd::new_realtime());
+    let deadline =
+        cx.setup("clock_now", iofd::clock_now(Clock::Realtime)) + Duration::from_secs(60);
+    let raw = t.raw();
+    let r = cx.call(|| t.arm_at_cancel_on_set(deadline, Duration::ZERO));
+    cx.injected(r);
+    still_open(cx, &t, raw);
+}
+
+fn arm_replacing(cx: &mut Cx) {
+    let t = timer(cx);
+    cx.setup("arm", t.arm(Duration::from_secs(60), Duration::ZERO));
+    let raw = t.raw();
+    let r = cx.call(|| t.arm_replacing(Duration::from_secs(30), Duration::ZERO));
+    cx.injected(r);
+    still_open(cx, &t, raw);
+    // The old setting stands: a failed swap changed nothing.
+    let (remaining, _) = cx.setup("get_time", t.get_time());
+    ensure!(
+        cx,
+        remaining > Duration::from_secs(50),
+        "a failed arm_replacing changed the timer: {remaining:?} left"
+    );
 }
 
 fn disarm(cx: &mut Cx) {
