@@ -2,9 +2,9 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64). It is `#![no_std]`, needs no allocator and
-//! no libc, and runs the same on `*-linux-*` targets and on bare-metal
-//! `*-none` targets that sit on a Linux kernel.
+//! (x86_64, aarch64, riscv64, loongarch64). It is `#![no_std]`, needs no
+//! allocator and no libc, and runs the same on `*-linux-*` targets and on
+//! bare-metal `*-none` targets that sit on a Linux kernel.
 //!
 //! | type | what it is |
 //! |---|---|
@@ -104,6 +104,7 @@
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64.rs")]
 mod arch;
 
 #[cfg(any(test, feature = "std"))]
