@@ -5,11 +5,14 @@
 //! - result in `rax` (`-4095..=-1` is `-errno`);
 //! - the CPU overwrites `rcx` (return address) and `r11` (saved `rflags`);
 //!   `sysret` restores `rflags` from `r11`, so flags survive the call;
+//! - "the kernel destroys registers %rcx and %r11" and no other (System V
+//!   x86-64 psABI, appendix A.2.1): every other general-purpose register
+//!   and the whole x87/SSE/AVX/AVX-512 state survive the call;
 //! - the kernel does not touch the user stack (`nostack`).
 //!
 //! Asm only. The contract for every function is the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! what [`crate::raw::syscall0_readonly`] states.
 
 use core::arch::asm;
 
