@@ -51,6 +51,10 @@
 //!   thread that enters streaming mode in its own asm and then calls into
 //!   iofd returns from the call in non-streaming mode.
 //!
+//! [`syscall1_noreturn`] follows `svc` with `udf #0`: if the call returns
+//! (refused by a seccomp filter or skipped by a tracer), the process gets
+//! `SIGILL` instead of running off the end of a `noreturn` asm block.
+//!
 //! Asm only. The contract for every function is the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
 //! what [`crate::raw::syscall0_readonly`] states.
@@ -326,15 +330,18 @@ pub unsafe fn syscall6_readonly(
     ret
 }
 
-/// Issues system call `nr`, which does not return, with one argument.
+/// Issues system call `nr`, which should not return, with one argument;
+/// raises `SIGILL` (`udf #0`) if it does.
 ///
 /// # Safety
 /// See [`crate::raw::syscall1_noreturn`].
 #[inline]
 pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    // SAFETY: the caller upholds the system call's contract.
+    // SAFETY: the caller upholds the system call's contract; if the call
+    // returns, `udf #0` (permanently undefined) traps before anything
+    // runs past the block.
     unsafe {
-        asm!("svc 0",
+        asm!("svc 0", "udf #0",
             in("x8") nr, in("x0") a0,
             options(nostack, noreturn));
     }

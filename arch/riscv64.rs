@@ -32,6 +32,10 @@
 //! register is read after `ecall` without being written again, or an
 //! instruction that depends on `vtype` runs there before a `vset{i}vl{i}`.
 //!
+//! [`syscall1_noreturn`] follows `ecall` with `unimp`: if the call returns
+//! (refused by a seccomp filter or skipped by a tracer), the process gets
+//! `SIGILL` instead of running off the end of a `noreturn` asm block.
+//!
 //! Asm only. The contract for every function is the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
 //! what [`crate::raw::syscall0_readonly`] states.
@@ -287,15 +291,18 @@ pub unsafe fn syscall6_readonly(
     ret
 }
 
-/// Issues system call `nr`, which does not return, with one argument.
+/// Issues system call `nr`, which should not return, with one argument;
+/// raises `SIGILL` (`unimp`) if it does.
 ///
 /// # Safety
 /// See [`crate::raw::syscall1_noreturn`].
 #[inline]
 pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    // SAFETY: the caller upholds the system call's contract.
+    // SAFETY: the caller upholds the system call's contract; if the call
+    // returns, `unimp` (an illegal instruction) traps before anything runs
+    // past the block.
     unsafe {
-        asm!("ecall",
+        asm!("ecall", "unimp",
             in("a7") nr, in("a0") a0,
             options(nostack, noreturn));
     }

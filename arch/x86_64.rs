@@ -10,6 +10,10 @@
 //!   and the whole x87/SSE/AVX/AVX-512 state survive the call;
 //! - the kernel does not touch the user stack (`nostack`).
 //!
+//! [`syscall1_noreturn`] follows `syscall` with `ud2`: if the call returns
+//! (refused by a seccomp filter or skipped by a tracer), the process gets
+//! `SIGILL` instead of running off the end of a `noreturn` asm block.
+//!
 //! Asm only. The contract for every function is the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
 //! what [`crate::raw::syscall0_readonly`] states.
@@ -275,15 +279,18 @@ pub unsafe fn syscall6_readonly(
     ret
 }
 
-/// Issues system call `nr`, which does not return, with one argument.
+/// Issues system call `nr`, which should not return, with one argument;
+/// raises `SIGILL` (`ud2`) if it does.
 ///
 /// # Safety
 /// See [`crate::raw::syscall1_noreturn`].
 #[inline]
 pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    // SAFETY: the caller upholds the system call's contract.
+    // SAFETY: the caller upholds the system call's contract; if the call
+    // returns, `ud2` (an undefined instruction) traps before anything runs
+    // past the block.
     unsafe {
-        asm!("syscall",
+        asm!("syscall", "ud2",
             in("rax") nr, in("rdi") a0,
             options(nostack, noreturn));
     }

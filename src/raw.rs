@@ -249,12 +249,19 @@ pub unsafe fn syscall6_readonly(
     unsafe { arch::syscall6_readonly(nr as usize, a0, a1, a2, a3, a4, a5) }
 }
 
-/// Issues system call `nr`, which never returns (`exit`, `exit_group`), with
-/// one argument.
+/// Issues system call `nr`, which does not return when it succeeds (`exit`,
+/// `exit_group`), with one argument.
+///
+/// If the call returns after all (a seccomp filter refused it with
+/// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
+/// instruction right after the system call instruction (`ud2` on x86_64,
+/// `udf #0` on aarch64, `unimp` on riscv64), which raises `SIGILL`: by
+/// default the process dies of it, and a handler that returns meets the same
+/// trap again. Nothing after the call runs. To fall back on another call
+/// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety
-/// The [module contract](self#contract) holds for `nr` and the argument, and
-/// the call does not return: if it did, the behaviour would be undefined.
+/// The [module contract](self#contract) holds for `nr` and the argument.
 #[inline(always)]
 pub unsafe fn syscall1_noreturn(nr: Sysno, a0: usize) -> ! {
     // SAFETY: forwarded; the caller upholds the contract above.
