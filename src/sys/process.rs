@@ -1,4 +1,4 @@
-//! getpid(2), gettid(2), tgkill(2), exit_group(2), pidfd_open(2),
+//! getpid(2), gettid(2), tgkill(2), exit_group(2), exit(2), pidfd_open(2),
 //! pidfd_send_signal(2), pidfd_getfd(2).
 
 use super::{BorrowedFd, arg, ret_int, ret_unit};
@@ -28,12 +28,24 @@ pub(crate) fn tgkill(tgid: i32, tid: i32, sig: i32) -> Result<()> {
     ret_unit(unsafe { raw::syscall3_readonly(Sysno::tgkill, p, t, s) })
 }
 
-/// exit_group(2).
+/// exit_group(2). Returns only if the call did not end the process: a
+/// seccomp filter refused it (the error), or a tracer skipped it.
 #[inline]
-pub(crate) fn exit_group(status: i32) -> ! {
-    // SAFETY: exit_group never returns; ending the process without running
+pub(crate) fn exit_group(status: i32) -> Result<()> {
+    // SAFETY: no memory argument; ending the process without running
     // destructors is what the caller asked for.
-    unsafe { raw::syscall1_noreturn(Sysno::exit_group, arg::int(status)) }
+    ret_unit(unsafe { raw::syscall1(Sysno::exit_group, arg::int(status)) })
+}
+
+/// exit(2) (the raw `_exit`): ends the calling thread, and the process if
+/// it is the only one.
+/// If a filter or tracer refuses this too, the stub raises `SIGILL`.
+#[inline]
+pub(crate) fn exit(status: i32) -> ! {
+    // SAFETY: no memory argument; ending the thread without running
+    // destructors is what the caller asked for, and the stub traps rather
+    // than return.
+    unsafe { raw::syscall1_noreturn(Sysno::exit, arg::int(status)) }
 }
 
 /// pidfd_open(2): a new pidfd the caller owns.

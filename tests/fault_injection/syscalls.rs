@@ -81,7 +81,8 @@ pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
 pub const LSEEK: Target = Target::Sys(Sysno::lseek);
 
 /// The rows of the matrix, in order: every system call iofd issues except
-/// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
+/// `exit_group` and `exit` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on
+/// its own.
 pub const ROWS: [Target; 28] = [
     READ,
     WRITE,
@@ -114,11 +115,18 @@ pub const ROWS: [Target; 28] = [
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.
-pub const NOT_INJECTED: [(Sysno, &str); 1] = [(
-    Sysno::exit_group,
-    "never returns, so there is no error to observe; and every child ends \
-     with it, so filtering it would silence the report",
-)];
+pub const NOT_INJECTED: [(Sysno, &str); 2] = [
+    (
+        Sysno::exit_group,
+        "every child of the matrix ends with it, so filtering it would \
+         silence the report; the exit cells (exit.rs) refuse it",
+    ),
+    (
+        Sysno::exit,
+        "the fallback of iofd::exit when exit_group is refused; the exit \
+         cells (exit.rs) refuse it too",
+    ),
+];
 
 /// Every system call iofd issues that a filter may fail or forbid.
 pub fn injectable() -> impl Iterator<Item = Sysno> {
