@@ -15,8 +15,9 @@
 //! `SIGILL` instead of running off the end of a `noreturn` asm block.
 //!
 //! Asm only. The contract for every function is the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! what [`crate::raw::syscall0_readonly`] states.
+//! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
+//! (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
 
