@@ -19,13 +19,15 @@ pub(crate) fn gettid() -> i32 {
     unsafe { raw::syscall0_readonly(Sysno::gettid) as i32 }
 }
 
-/// tgkill(2).
+/// tgkill(2). Not a read-only call: a signal sent to the calling thread
+/// runs its handler before the call returns, and the handler may write
+/// memory.
 #[inline]
 pub(crate) fn tgkill(tgid: i32, tid: i32, sig: i32) -> Result<()> {
     let (p, t, s) = (arg::int(tgid), arg::int(tid), arg::int(sig));
     // SAFETY: no memory argument. A signal may run a handler, which is the
     // caller's business exactly as with kill(2).
-    ret_unit(unsafe { raw::syscall3_readonly(Sysno::tgkill, p, t, s) })
+    ret_unit(unsafe { raw::syscall3(Sysno::tgkill, p, t, s) })
 }
 
 /// exit_group(2). Returns only if the call did not end the process: a
@@ -56,12 +58,14 @@ pub(crate) fn pidfd_open(pid: i32, flags: u32) -> Result<i32> {
     ret_int(unsafe { raw::syscall2_readonly(Sysno::pidfd_open, p, f) })
 }
 
-/// pidfd_send_signal(2) with no `siginfo` and no flags.
+/// pidfd_send_signal(2) with no `siginfo` and no flags. Not a read-only
+/// call, as tgkill(2): the pidfd may be this process's own.
 #[inline]
 pub(crate) fn pidfd_send_signal(fd: BorrowedFd<'_>, sig: i32) -> Result<()> {
     let (f, s) = (arg::fd(fd), arg::int(sig));
-    // SAFETY: the `siginfo` pointer is NULL; no memory is read or written.
-    let r = unsafe { raw::syscall4_readonly(Sysno::pidfd_send_signal, f, s, arg::null(), 0) };
+    // SAFETY: the `siginfo` pointer is NULL, so the kernel reads no memory;
+    // a handler the signal runs is the caller's business, as with kill(2).
+    let r = unsafe { raw::syscall4(Sysno::pidfd_send_signal, f, s, arg::null(), 0) };
     ret_unit(r)
 }
 
