@@ -97,6 +97,47 @@ fn fd_and_pipe_allocate_nothing() {
 }
 
 #[test]
+fn guards_waits_and_owned_closes_allocate_nothing() {
+    let n = allocations_in(|| {
+        let (rx, tx) = pipe().unwrap();
+        let w = tx.borrow().unwrap();
+        w.write(b"ab").unwrap();
+        drop(w);
+        let r = rx.borrow().unwrap();
+        r.read(&mut [0u8; 2]).unwrap();
+        drop(r);
+        let mem = MemFd::new("no-alloc").unwrap();
+        let g = mem.fd().borrow().unwrap();
+        g.write_at(b"abc", 0).unwrap();
+        g.read_at(&mut [0u8; 3], 0).unwrap();
+        drop(g);
+        tx.dup().unwrap().close_owned().unwrap();
+        let ev = EventFd::new(0).unwrap();
+        assert_eq!(ev.wait_timeout(Duration::from_millis(1)).unwrap(), None);
+        ev.signal(3).unwrap();
+        assert_eq!(ev.wait_timeout(Duration::from_millis(1)).unwrap(), Some(3));
+        let timer = TimerFd::new().unwrap();
+        assert_eq!(timer.wait_timeout(Duration::from_millis(1)).unwrap(), None);
+        // A close with a wait in flight (a held guard stands in for it)
+        // wakes it.
+        let waiter = ev.fd().borrow().unwrap();
+        ev.close().unwrap();
+        drop(waiter);
+        let waiter = timer.fd().borrow().unwrap();
+        timer.close().unwrap();
+        drop(waiter);
+        let open = EventFd::new(1).unwrap();
+        let mask = signal_mask().unwrap();
+        let mut fds = [PollFd::new(&open, Events::IN)];
+        poll_with_mask(&mut fds, Some(Duration::ZERO), &mask).unwrap();
+        let mut fds = [PollFd::new(&open, Events::IN), PollFd::new(&ev, Events::IN)];
+        let _ = poll(&mut fds, Some(Duration::ZERO)).unwrap_err();
+        rx.close_owned().unwrap();
+    });
+    assert_eq!(n, 0);
+}
+
+#[test]
 fn eventfd_allocates_nothing() {
     let n = allocations_in(|| {
         let ev = EventFd::new(1).unwrap();
