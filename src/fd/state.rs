@@ -148,6 +148,14 @@ pub(crate) struct State {
     fd: i32,
 }
 
+/// Marks the path that calls it as unlikely, so the compiler keeps the
+/// hot path's values where the hot path wants them (as
+/// `core::hint::cold_path`, which is stable only from Rust 1.95; an inlined
+/// `#[cold]` function has the same effect on older compilers).
+#[cold]
+#[inline(always)]
+pub(crate) fn cold_path() {}
+
 /// The word as an `i32`: negative once closing has begun.
 #[inline(always)]
 const fn signed(word: u32) -> i32 {
@@ -221,6 +229,7 @@ impl State {
         // point where it was counted.
         let prev = self.word.fetch_add(1, Acquire);
         if signed(prev) < 0 {
+            cold_path();
             return Err(self.refused(prev));
         }
         Ok(self.fd)
@@ -270,6 +279,7 @@ impl State {
         if signed(prev) >= 0 {
             return (false, None);
         }
+        cold_path();
         (true, self.finish())
     }
 
