@@ -187,7 +187,9 @@ impl State {
     /// The descriptor, or `-1` once closing has begun.
     #[inline(always)]
     pub(crate) fn raw(&self) -> i32 {
-        if self.is_open() { self.fd } else { -1 }
+        // Branch-free: the word's sign spread over all bits is 0 while
+        // open and -1 (all ones) from the moment closing begins.
+        self.fd | (signed(self.word.load(Relaxed)) >> 31)
     }
 
     /// `true` until closing begins.
@@ -280,7 +282,7 @@ impl State {
             return (false, None);
         }
         cold_path();
-        (true, self.finish())
+        (true, self.finish(prev))
     }
 
     /// After a decrement of a word that was not open: try to finish the
@@ -294,7 +296,11 @@ impl State {
     /// in between; its own decrement brings it back, and it tries too.
     /// Inlined, for the reason given at [`acquire`](State::acquire).
     #[inline(always)]
-    fn finish(&self) -> Option<i32> {
+    fn finish(&self, prev: u32) -> Option<i32> {
+        if prev & DONE != 0 {
+            // A refused acquire's undo on a closed word: nothing owed.
+            return None;
+        }
         // The wake bits never change; reading them afresh (rather than
         // from the decrement's result) leaves the compiler free to keep
         // the caller's values where they are.
