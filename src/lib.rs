@@ -107,6 +107,7 @@ mod arch;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod auxv;
 mod error;
 mod eventfd;
 mod fd;
@@ -124,6 +125,7 @@ mod sys;
 mod time;
 mod timerfd;
 
+pub use auxv::{init_no_libc, page_size};
 pub use error::{Error, ErrorKind, Result};
 pub use eventfd::{EventFd, EventFdFlags};
 pub use fd::{Fd, FdGuard, pipe};

@@ -11,6 +11,7 @@
 //! arguments, which each one justifies.
 
 pub(crate) mod arg;
+mod auxv;
 mod event;
 mod io;
 mod mem;
@@ -19,6 +20,7 @@ mod process;
 mod signal;
 mod time;
 
+pub(crate) use auxv::*;
 pub(crate) use event::*;
 pub(crate) use io::*;
 pub(crate) use mem::*;
@@ -98,6 +100,7 @@ mod abi_tests {
         assert_eq!(SIG_SETMASK, libc::SIG_SETMASK);
         io::check_fcntl_commands();
         mem::check_constants();
+        auxv::check_constants();
     }
 
     #[test]
