@@ -7,11 +7,16 @@
 //!   register, so nothing is clobbered;
 //! - the kernel does not touch the user stack (`nostack`).
 //!
-//! Asm only. The contract for every function is the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! Asm only, and the arch's [`NAME`]. The contract for every function is
+//! the one documented on [`crate::raw`]; the `_readonly` twins
+//! additionally promise the compiler that the kernel writes no memory of
+//! this process.
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "riscv64";
 
 /// Issues system call `nr` with no argument.
 ///

@@ -124,6 +124,7 @@ mod std_impls;
 mod sys;
 mod time;
 mod timerfd;
+mod vdso;
 
 pub use auxv::{init_no_libc, page_size};
 pub use error::{Error, ErrorKind, Result};
