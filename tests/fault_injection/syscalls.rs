@@ -79,10 +79,12 @@ pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
 pub const SIGNALFD4: Target = Target::Sys(Sysno::signalfd4);
 pub const PPOLL: Target = Target::Sys(Sysno::ppoll);
 pub const LSEEK: Target = Target::Sys(Sysno::lseek);
+pub const OPENAT: Target = Target::Sys(Sysno::openat);
+pub const PRCTL: Target = Target::Sys(Sysno::prctl);
 
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on its own.
-pub const ROWS: [Target; 28] = [
+pub const ROWS: [Target; 30] = [
     READ,
     WRITE,
     PREAD64,
@@ -111,6 +113,8 @@ pub const ROWS: [Target; 28] = [
     SIGNALFD4,
     PPOLL,
     LSEEK,
+    OPENAT,
+    PRCTL,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.

@@ -8,6 +8,7 @@
 //! it when [`Cx::row`] names that target (and the path that completes
 //! quickly in sweeps).
 
+mod auxv;
 mod eventfd;
 mod fd;
 mod memfd;
@@ -70,6 +71,7 @@ pub fn apis() -> Vec<&'static Api> {
         pidfd::APIS,
         memfd::APIS,
         signal::APIS,
+        auxv::APIS,
     ]
     .into_iter()
     .flatten()

@@ -62,6 +62,14 @@ pub const NOSYS: &[NoSys] = &[
         name: "the bad-input table's checked-first rows",
         run: bad_input_table,
     },
+    NoSys {
+        name: "clock_now of every clock, through the vDSO",
+        run: super::auxv::clocks_through_the_vdso,
+    },
+    NoSys {
+        name: "page_size after the first call",
+        run: super::auxv::page_size_again,
+    },
 ];
 
 /// Every row of `tests/bad_input/rows.rs` marked as rejected before any
