@@ -2,15 +2,18 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64). It is `#![no_std]`, needs no allocator and
-//! no libc, and runs the same on `*-linux-*` targets and on bare-metal
-//! `*-none` targets that sit on a Linux kernel.
+//! (x86_64, aarch64, riscv64), and reads clocks through the kernel's vDSO
+//! as libc does, with no system call. It is `#![no_std]`, needs no
+//! allocator and no libc, and runs the same on `*-linux-*` targets and on
+//! bare-metal `*-none` targets that sit on a Linux kernel (which can hand
+//! iofd their initial stack with [`init_no_libc`]).
 //!
 //! | type | what it is |
 //! |---|---|
 //! | [`Fd`] | an owned descriptor whose [`close`](Fd::close) is idempotent, thread-safe and free of descriptor-reuse races |
 //! | [`EventFd`] | a kernel counter for wake-ups (eventfd(2)) |
 //! | [`TimerFd`] | a timer read from a descriptor (timerfd_create(2)), on a [`Clock`] |
+//! | [`clock_now`], [`page_size`] | the time of a [`Clock`], through the vDSO (clock_gettime(2)); the page size (`AT_PAGESZ`) |
 //! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
