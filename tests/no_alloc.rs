@@ -183,6 +183,25 @@ fn timerfd_and_clocks_allocate_nothing() {
 }
 
 #[test]
+fn every_clock_and_the_page_size_allocate_nothing() {
+    // The first of these calls, in whichever test comes first, reads the
+    // auxiliary vector; `tests/first_call.rs` counts that one for sure.
+    let n = allocations_in(|| {
+        for clock in [
+            Clock::Realtime,
+            Clock::Monotonic,
+            Clock::Boottime,
+            Clock::RealtimeAlarm,
+            Clock::BoottimeAlarm,
+        ] {
+            clock_now(clock).unwrap();
+        }
+        assert!(page_size() >= 4096);
+    });
+    assert_eq!(n, 0);
+}
+
+#[test]
 fn pidfd_and_process_helpers_allocate_nothing() {
     let mut child = std::process::Command::new("/bin/sleep")
         .arg("30")

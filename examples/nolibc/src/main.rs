@@ -1,10 +1,12 @@
 //! A Linux program with no libc, no std and no allocator: iofd alone.
 //!
-//! It makes an eventfd, a timerfd, a signalfd and a memfd, waits on all
-//! four with `poll`, and lets each event set off the next: the eventfd's
-//! counter arms the timer, the timer's expiry sends SIGUSR1, the signal
-//! writes a message through the memfd's mapping, and the message is read
-//! back through the memfd. One line per event goes to standard output:
+//! It makes an eventfd, a timerfd, a signalfd and a memfd one page long
+//! (the page size comes from the auxiliary vector that `_start` hands to
+//! iofd), waits on all four with `poll`, and lets each event set off the
+//! next: the eventfd's counter arms the timer, the timer's expiry sends
+//! SIGUSR1, the signal writes a message through the memfd's mapping, and
+//! the message is read back through the memfd. One line per event goes to
+//! standard output:
 //!
 //! ```text
 //! eventfd: counter 42
@@ -52,9 +54,10 @@ fn run() -> Result<()> {
     let signals = SignalFd::new(&usr1)?;
     let event = EventFd::new(0)?;
     let timer = TimerFd::new()?;
+    let page = iofd::page_size();
     let mem = MemFd::new("nolibc")?;
-    mem.truncate(4096)?;
-    let region = mem.mmap(4096, Prot::READ | Prot::WRITE)?;
+    mem.truncate(page as u64)?;
+    let region = mem.mmap(page, Prot::READ | Prot::WRITE)?;
 
     let mut fds = [
         PollFd::new(&event, Events::IN),

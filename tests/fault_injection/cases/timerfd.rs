@@ -1,4 +1,4 @@
-//! `TimerFd` and `clock_now`.
+//! `TimerFd` (`clock_now` is in `auxv.rs`).
 
 use std::time::Duration;
 
@@ -59,7 +59,6 @@ pub const APIS: &[Api] = &[
         close_waking,
     ),
     api("drop(TimerFd)", &[CLOSE], drop_timerfd),
-    api("iofd::clock_now", &[CLOCK_GETTIME], clock_now),
 ];
 
 const fn api(name: &'static str, issues: &'static [Target], run: fn(&mut Cx)) -> Api {
@@ -214,9 +213,4 @@ fn close(cx: &mut Cx) {
 fn drop_timerfd(cx: &mut Cx) {
     let t = timer(cx);
     cx.call(|| drop(t));
-}
-
-fn clock_now(cx: &mut Cx) {
-    let r = cx.call(|| iofd::clock_now(Clock::Monotonic));
-    cx.injected(r);
 }
