@@ -34,7 +34,7 @@ max_size=8192
 
 expected_output='eventfd: counter 42
 timerfd: 1 expiration
-signalfd: signal 10 from this process
+signalfd: signal 32 from this process
 memfd: read back "written through the mapping"'
 
 # Every system call, in order. The program's own requests, with the two

@@ -229,8 +229,9 @@ pub(crate) fn sysinfo_ehdr() -> usize {
 ///   them.
 /// - The process runs without a C library: the program has its own entry
 ///   point (`#![no_main]`, no `crt1.o`) and links no libc, so no libc
-///   state exists in it. iofd may rely on this to use what a libc would
-///   keep for itself.
+///   state exists in it. iofd relies on this to let safe code use what a
+///   libc would keep for itself (the real-time signals 32 to 34, see
+///   [`sigrtmin`](crate::sigrtmin)).
 ///
 /// # Examples
 ///
@@ -254,6 +255,8 @@ pub unsafe fn init_no_libc(initial_stack: *const usize) {
     // SAFETY: the caller's first promise.
     let e = unsafe { from_stack(initial_stack) };
     CACHE.set(choose(Some(e), None));
+    // The caller's second promise: no libc keeps signals for itself.
+    crate::signal::declare_no_libc();
 }
 
 /// The entries of the vector on the initial stack at `sp`.

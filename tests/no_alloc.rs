@@ -376,7 +376,7 @@ fn waiting_for_a_child_allocates_nothing() {
 #[test]
 fn descriptor_passing_and_adoption_allocate_nothing() {
     let mut rt = SigSet::empty();
-    rt.add(SIGRTMIN + 7).unwrap();
+    rt.add(iofd::sigrtmin() + 7).unwrap();
     block_signals(&rt).unwrap();
     let n = allocations_in(|| {
         let (a, b) = socketpair().unwrap();
@@ -414,8 +414,8 @@ fn descriptor_passing_and_adoption_allocate_nothing() {
         p.send_signal(0).unwrap();
         // SAFETY: as above.
         let sfd = unsafe { SignalFd::from_fd(Fd::from(SignalFd::new(&rt).unwrap()), &rt) };
-        send_signal_to_thread(gettid(), SIGRTMIN + 7).unwrap();
-        send_signal_to_thread(gettid(), SIGRTMIN + 7).unwrap();
+        send_signal_to_thread(gettid(), iofd::sigrtmin() + 7).unwrap();
+        send_signal_to_thread(gettid(), iofd::sigrtmin() + 7).unwrap();
         let mut infos = [SignalInfo::zeroed(); 4];
         assert_eq!(sfd.read_many(&mut infos).unwrap(), 2);
         let _ = sfd.read_many(&mut []).unwrap_err();
