@@ -41,11 +41,16 @@
 //! arch/loongarch/kernel/traps.c) instead of running off the end of a
 //! `noreturn` asm block.
 //!
-//! Asm only. The contract for every function is the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! Asm only, and the arch's [`NAME`]. The contract for every function is
+//! the one documented on [`crate::raw`]; the `_readonly` twins additionally
+//! tell the compiler (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "loongarch64";
 
 /// `syscall 0` with the given options and operands, and the clobbers of
 /// the header: `t0`..`t8`.

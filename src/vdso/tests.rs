@@ -7,9 +7,9 @@ use std::vec::Vec;
 use super::elf::{Class, Image, Versioned, image_len};
 use super::{ABIS, Abi, clock, decode};
 
-/// The rows the 32-bit arches and loongarch64 would add (see [`ABIS`]),
-/// and the other symbol of the i686 vDSO.
-const FUTURE: [Abi; 3] = [
+/// The rows the 32-bit arches would add (see [`ABIS`]), and the other
+/// symbol of the i686 vDSO.
+const FUTURE: [Abi; 2] = [
     Abi {
         arch: "arm",
         machine: 40,
@@ -21,12 +21,6 @@ const FUTURE: [Abi; 3] = [
         machine: 3,
         class: Class::Elf32,
         clock_gettime: clock("__vdso_clock_gettime64", "LINUX_2.6"),
-    },
-    Abi {
-        arch: "loongarch64",
-        machine: 258,
-        class: Class::Elf64,
-        clock_gettime: clock("__vdso_clock_gettime", "LINUX_5.10"),
     },
 ];
 const VSYSCALL: Versioned = clock("__kernel_vsyscall", "LINUX_2.5");

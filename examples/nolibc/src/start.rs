@@ -112,6 +112,7 @@ unsafe extern "C" fn _start() -> ! {
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
+        "move $a0, $sp",               // main's argument: the initial stack
         "move $fp, $zero",             // no caller frame
         "move $ra, $zero",             // no return address
         "bstrins.d $sp, $zero, 3, 0",  // 16-byte aligned stack
