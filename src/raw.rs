@@ -278,9 +278,9 @@ pub unsafe fn syscall6_readonly(
 /// If the call returns after all (a seccomp filter refused it with
 /// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
 /// instruction right after the system call instruction (`ud2` on x86_64,
-/// `udf #0` on aarch64, `unimp` on riscv64), which raises `SIGILL`: by
-/// default the process dies of it, and a handler that returns meets the same
-/// trap again. Nothing after the call runs. To fall back on another call
+/// `udf #0` on aarch64, `unimp` on riscv64, which raise `SIGILL`; `break 0`
+/// on loongarch64, which raises `SIGTRAP`): by default the process dies of
+/// it, and a handler that returns meets the same trap again. Nothing after the call runs. To fall back on another call
 /// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety
