@@ -3,4 +3,4 @@
 # (`cargo +$BUILD_STD_TOOLCHAIN ... -Zbuild-std`), pinned so that a new
 # nightly cannot change the build under the tests (one has passed the
 # linker flags zig rejects). Needs its `rust-src` component.
-BUILD_STD_TOOLCHAIN=nightly-2026-05-20
+BUILD_STD_TOOLCHAIN=nightly-2026-05-19
