@@ -4,7 +4,7 @@
 
 use iofd::{
     ErrorKind, KERNEL_SIGRTMIN, PidFd, SIGRTMAX, SigSet, SignalFd, block_signals, getpid, gettid,
-    send_signal_to_thread, set_signal_mask, sigrtmin, signal_mask,
+    send_signal_to_thread, set_signal_mask, signal_mask, sigrtmin,
 };
 
 /// The signals this test process's libc keeps.
@@ -57,7 +57,10 @@ fn sending_a_libc_signal_is_refused_without_a_system_call() {
     for sig in reserved() {
         let e = send_signal_to_thread(gettid(), sig).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
-        assert_eq!(me.send_signal(sig).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            me.send_signal(sig).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
     // The first one free for the program is sent (and dropped: its
     // default action is to terminate, so block it first).

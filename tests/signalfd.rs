@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use iofd::{
-    ErrorKind, Events, PollFd, SIGKILL,  SIGSTOP, SIGUSR1, SIGUSR2, SigSet, SignalFd,
-    SignalFdFlags, SignalInfo, block_signals, gettid, poll, send_signal_to_thread, set_signal_mask,
-    signal_mask, unblock_signals,
+    ErrorKind, Events, PollFd, SIGKILL, SIGSTOP, SIGUSR1, SIGUSR2, SigSet, SignalFd, SignalFdFlags,
+    SignalInfo, block_signals, gettid, poll, send_signal_to_thread, set_signal_mask, signal_mask,
+    unblock_signals,
 };
 
 fn set(sigs: &[i32]) -> SigSet {

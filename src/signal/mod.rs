@@ -78,8 +78,8 @@ pub const SIGRTMAX: i32 = 64;
 
 mod reserved;
 
-pub(crate) use self::reserved::{declare_no_libc, reserved_mask};
 pub use self::reserved::sigrtmin;
+pub(crate) use self::reserved::{declare_no_libc, reserved_mask};
 
 /// `Ok` for a number safe code may send: `0..=64` (0 probes), except the
 /// real-time signals this process's libc keeps for itself.

@@ -95,6 +95,9 @@ mod tests {
         let libc_min = libc::SIGRTMIN();
         assert_eq!(sigrtmin(), libc_min);
         assert!(is_reserved(KERNEL_SIGRTMIN) && !is_reserved(libc_min));
-        assert_eq!(reserved_mask().count_ones() as i32, libc_min - KERNEL_SIGRTMIN);
+        assert_eq!(
+            reserved_mask().count_ones() as i32,
+            libc_min - KERNEL_SIGRTMIN
+        );
     }
 }
