@@ -851,13 +851,11 @@ fn the_kernels_vdso_gives_the_dynamic_loaders_clock_gettime() {
     let now = || {
         let mut ts = core::mem::MaybeUninit::<libc::timespec>::uninit();
         // SAFETY: a valid clock and a timespec to write.
-        assert_eq!(
-            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) },
-            0
-        );
+        let r = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) };
+        assert_eq!(r, 0);
         // SAFETY: initialised by the successful call.
         let ts = unsafe { ts.assume_init() };
-        (ts.tv_sec as i64, ts.tv_nsec as i64)
+        (ts.tv_sec, ts.tv_nsec)
     };
     let before = now();
     let mut ts = crate::sys::Timespec::default();
