@@ -1,73 +1,19 @@
 //! [`MemFd`]: anonymous memory as a file, with sealing and mappings.
 
 mod adopt;
+mod copy;
+mod flags;
+mod map;
 mod region;
 
 use core::ffi::CStr;
 use core::fmt;
 
-use bitflags::bitflags;
-
 pub use self::adopt::TryFromFdError;
+pub use self::flags::{MemFdFlags, Prot, Seals};
 pub use self::region::MappedRegion;
 use crate::handle::handle_common;
 use crate::{Error, Fd, Result, sys};
-
-bitflags! {
-    /// Flags for [`MemFd::with_flags`].
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct MemFdFlags: u32 {
-        /// `MFD_CLOEXEC`
-        const CLOEXEC = 0x0001;
-        /// `MFD_ALLOW_SEALING`: the file accepts [`MemFd::seal`].
-        const ALLOW_SEALING = 0x0002;
-        /// `MFD_HUGETLB`: back the file with huge pages (hugetlbfs).
-        const HUGETLB = 0x0004;
-        /// `MFD_NOEXEC_SEAL`: not executable, sealed so (Linux 6.3).
-        const NOEXEC_SEAL = 0x0008;
-        /// `MFD_EXEC`: executable (Linux 6.3).
-        const EXEC = 0x0010;
-    }
-}
-
-bitflags! {
-    /// File seals, for [`MemFd::seal`] and [`MemFd::seals`]
-    /// (fcntl(2) "File Sealing").
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct Seals: u32 {
-        /// `F_SEAL_SEAL`: no further seal can be added.
-        const SEAL = 0x0001;
-        /// `F_SEAL_SHRINK`: the size cannot decrease.
-        const SHRINK = 0x0002;
-        /// `F_SEAL_GROW`: the size cannot increase.
-        const GROW = 0x0004;
-        /// `F_SEAL_WRITE`: the contents cannot change, through any
-        /// descriptor or mapping. Refused with `EBUSY` while a shared
-        /// mapping made before it exists (even a read-only one, which
-        /// `mprotect` could make writable). Before Linux 6.7 the kernel
-        /// also refuses new shared mappings of a write-sealed file.
-        const WRITE = 0x0008;
-        /// `F_SEAL_FUTURE_WRITE`: no new write or writable mapping; shared
-        /// writable mappings made before the seal keep writing.
-        const FUTURE_WRITE = 0x0010;
-        /// `F_SEAL_EXEC`: the execute permission bits cannot change
-        /// (Linux 6.3).
-        const EXEC = 0x0020;
-    }
-}
-
-bitflags! {
-    /// Memory protection of a mapping (mmap(2) `PROT_*`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct Prot: u32 {
-        /// `PROT_READ`
-        const READ = 0x1;
-        /// `PROT_WRITE`
-        const WRITE = 0x2;
-        /// `PROT_EXEC`
-        const EXEC = 0x4;
-    }
-}
 
 /// The longest name memfd_create(2) accepts: `NAME_MAX` (255) minus the
 /// `"memfd:"` prefix the kernel adds.
@@ -272,59 +218,6 @@ impl MemFd {
     pub fn seals(&self) -> Result<Seals> {
         let g = self.fd.guard()?;
         sys::fcntl_get_seals(g.borrowed()).map(Seals::from_bits_retain)
-    }
-
-    /// mmap(2) — maps the first `len` bytes, shared (`MAP_SHARED`); see
-    /// [`mmap_at`](MemFd::mmap_at).
-    ///
-    /// # Errors
-    /// As [`mmap_at`](MemFd::mmap_at).
-    #[inline]
-    pub fn mmap(&self, len: usize, prot: Prot) -> Result<MappedRegion> {
-        self.mmap_at(len, prot, 0)
-    }
-
-    /// mmap(2) — maps `len` bytes from `offset`, shared (`MAP_SHARED`):
-    /// writes through the mapping reach the file and every other mapping.
-    ///
-    /// The mapping stays valid after this `MemFd` is closed or dropped. It
-    /// must start inside the file but may extend past its end (to be grown
-    /// into later); touching a page wholly past the end raises `SIGBUS`.
-    /// See [`MappedRegion`] for what is safe to access.
-    ///
-    /// # Errors
-    /// - `InvalidInput` if `len` is 0, or `offset` is not a multiple of
-    ///   [`page_size`](crate::page_size) or exceeds `i64::MAX` (no system
-    ///   call); if `offset` is at or past the end of the file (nothing to
-    ///   map: size the file first with [`truncate`](MemFd::truncate));
-    /// - `PermissionDenied` (`EPERM`) for [`Prot::WRITE`] under a `WRITE`
-    ///   or `FUTURE_WRITE` seal;
-    /// - `OutOfMemory`; `Closed`.
-    ///
-    /// <https://man7.org/linux/man-pages/man2/mmap.2.html>
-    #[doc(alias = "mmap")]
-    pub fn mmap_at(&self, len: usize, prot: Prot, offset: u64) -> Result<MappedRegion> {
-        if len == 0 || !offset.is_multiple_of(crate::page_size() as u64) {
-            return Err(Error::INVALID);
-        }
-        let off = i64::try_from(offset).map_err(|_| Error::INVALID)?;
-        let g = self.fd.guard()?;
-        // Seals before size: once `SHRINK` is seen it stays, so the size
-        // read next can only grow afterwards.
-        let seals = Seals::from_bits_retain(sys::fcntl_get_seals(g.borrowed())?);
-        let size = sys::statx_size(g.borrowed())?;
-        if offset >= size {
-            // Nothing of the file there: every access would raise SIGBUS.
-            return Err(Error::INVALID);
-        }
-        let backed = offset
-            .checked_add(len as u64)
-            .is_some_and(|end| end <= size);
-        let immutable = seals.contains(Seals::WRITE | Seals::SHRINK) && backed;
-        let addr = sys::mmap(len, prot.bits(), sys::MAP_SHARED, g.borrowed(), off)?;
-        // SAFETY: the kernel just created this `len`-byte mapping at `addr`
-        // for us alone; the seals were read before it was made.
-        Ok(unsafe { MappedRegion::from_raw_parts(addr, len, prot, immutable) })
     }
 }
 
