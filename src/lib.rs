@@ -233,6 +233,8 @@
 //!   initial value expires at once instead of disarming.
 //! - `NewMemFDSealed` is [`MemFd::new_sealable`]: it allows sealing;
 //!   [`MemFd::seal`] seals. `Pread`/`Pwrite` are `read_at`/`write_at`.
+//!   `Mmap` maps up to the end of the file;
+//!   [`MemFd::mmap_past_end`] maps further when asked.
 //! - `MappedRegion.Bytes()` would be unsound over shared memory, so it is
 //!   split: [`MappedRegion::as_slice`] (safe, only for sealed files),
 //!   `unsafe` unchecked slices, and copying

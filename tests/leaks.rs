@@ -75,7 +75,10 @@ fn pidfd_ops() {
 fn memfd_ops() {
     let m = MemFd::new_sealable("leaks").unwrap();
     m.write(b"data").unwrap();
-    let rw = m.mmap(iofd::page_size(), Prot::READ | Prot::WRITE).unwrap();
+    let page = iofd::page_size();
+    let _ = m.mmap(page, Prot::READ).unwrap_err(); // past the end: refused
+    let rw = m.mmap(4, Prot::READ | Prot::WRITE).unwrap();
+    drop(m.mmap_past_end(2 * page, Prot::READ, 0).unwrap());
     let _ = m.seal(Seals::WRITE).unwrap_err(); // EBUSY: a shared mapping
     drop(rw);
     m.seal(Seals::WRITE | Seals::SHRINK).unwrap();

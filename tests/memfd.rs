@@ -182,6 +182,36 @@ fn seal_seal_forbids_further_seals() {
     assert_eq!(m.seals().unwrap(), Seals::SEAL);
 }
 
+/// The huge page sizes this machine's kernel has pools for.
+fn huge_page_sizes() -> Vec<u64> {
+    let Ok(dir) = std::fs::read_dir("/sys/kernel/mm/hugepages") else {
+        return Vec::new();
+    };
+    dir.map(|e| {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        let kb = name
+            .strip_prefix("hugepages-")
+            .unwrap()
+            .strip_suffix("kB")
+            .unwrap();
+        kb.parse::<u64>().unwrap() << 10
+    })
+    .collect()
+}
+
+/// `st_blksize` and `f_bsize` of the file behind `fd`, and whether it
+/// lives on hugetlbfs.
+fn block_sizes(fd: i32) -> (u64, u64, bool) {
+    // SAFETY: zeroed `stat`/`statfs` are valid values to fill in.
+    let (mut st, mut fs): (libc::stat, libc::statfs) = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open; both buffers are valid for writing.
+    assert_eq!(unsafe { libc::fstat(fd, &mut st) }, 0);
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::fstatfs(fd, &mut fs) }, 0);
+    let huge = fs.f_type as u64 == libc::HUGETLBFS_MAGIC as u64;
+    (st.st_blksize as u64, fs.f_bsize as u64, huge)
+}
+
 #[test]
 fn hugetlb_memfd_is_created_or_refused_with_a_kernel_errno() {
     // Huge pages depend on the kernel configuration; what must hold is
@@ -189,15 +219,29 @@ fn hugetlb_memfd_is_created_or_refused_with_a_kernel_errno() {
     match MemFd::new_hugetlb("huge") {
         Ok(m) => {
             assert_eq!(m.name(), "huge");
-            // A huge-page file cannot be sized to a non-multiple of the
-            // huge page size, unlike a normal memfd.
+            // hugetlbfs has no write(2), only mappings.
             assert_eq!(kind(m.write(b"x")), ErrorKind::InvalidInput);
+            let (blksize, bsize, on_hugetlbfs) = block_sizes(m.raw());
+            assert!(on_hugetlbfs);
+            // Both sizes are the huge page size; the size must be a
+            // multiple of it.
+            assert_eq!(blksize, bsize);
+            assert!(huge_page_sizes().contains(&bsize), "{bsize}");
+            assert_eq!(kind(m.truncate(bsize / 2)), ErrorKind::InvalidInput);
+            m.truncate(bsize).unwrap();
         }
         Err(e) => assert!(
-            matches!(e.raw_os_error(), libc::EINVAL | libc::ENOENT | libc::ENOSYS),
+            matches!(e.raw_os_error(), libc::ENOENT | libc::ENOSYS),
             "{e:?}"
         ),
     }
+}
+
+#[test]
+fn an_ordinary_memfd_is_not_on_hugetlbfs() {
+    let m = MemFd::new("small").unwrap();
+    let (_, _, on_hugetlbfs) = block_sizes(m.raw());
+    assert!(!on_hugetlbfs);
 }
 
 #[test]

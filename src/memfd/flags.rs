@@ -35,7 +35,9 @@ bitflags! {
         /// descriptor or mapping. Refused with `EBUSY` while a shared
         /// mapping made before it exists (even a read-only one, which
         /// `mprotect` could make writable). Before Linux 6.7 the kernel
-        /// also refuses new shared mappings of a write-sealed file.
+        /// also refuses new shared mappings of a write-sealed file
+        /// (`EPERM`), which is why [`MemFd::mmap`](super::MemFd::mmap) maps
+        /// read-only views of such a file privately.
         const WRITE = 0x0008;
         /// `F_SEAL_FUTURE_WRITE`: no new write or writable mapping; shared
         /// writable mappings made before the seal keep writing.

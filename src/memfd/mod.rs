@@ -165,9 +165,19 @@ impl MemFd {
     /// ftruncate(2) — sets the size to `len` bytes, zero-filling growth.
     ///
     /// # Errors
-    /// `InvalidInput` for `len > i64::MAX` (no system call);
+    /// `InvalidInput` for `len > i64::MAX` (no system call), or a `len`
+    /// that is not a multiple of a hugetlb file's huge page size;
     /// `PermissionDenied` (`EPERM`) under a `SHRINK` or `GROW` seal that
     /// forbids the change; `Closed`.
+    ///
+    /// # Aborts
+    /// Shrinking the file takes its pages away from every mapping of it,
+    /// in this process and others: afterwards, a
+    /// [`MappedRegion::read_at`] or [`MappedRegion::write_at`] touching a
+    /// page now wholly past the end raises `SIGBUS`, which ends the
+    /// process (see [`MappedRegion`], "Aborts"). Shrink only while no region
+    /// reaches past the new size, or seal the file with [`Seals::SHRINK`],
+    /// after which this call fails with `EPERM` instead.
     ///
     /// <https://man7.org/linux/man-pages/man2/ftruncate.2.html>
     #[doc(alias = "ftruncate")]

@@ -73,6 +73,7 @@ pub const PIDFD_GETFD: Target = Target::Sys(Sysno::pidfd_getfd);
 pub const MEMFD_CREATE: Target = Target::Sys(Sysno::memfd_create);
 pub const FTRUNCATE: Target = Target::Sys(Sysno::ftruncate);
 pub const STATX: Target = Target::Sys(Sysno::statx);
+pub const FSTATFS: Target = Target::Sys(Sysno::fstatfs);
 pub const MMAP: Target = Target::Sys(Sysno::mmap);
 pub const MUNMAP: Target = Target::Sys(Sysno::munmap);
 pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
@@ -95,7 +96,7 @@ pub const PRCTL: Target = Target::Sys(Sysno::prctl);
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` and `exit` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on
 /// its own.
-pub const ROWS: [Target; 38] = [
+pub const ROWS: [Target; 39] = [
     READ,
     WRITE,
     PREAD64,
@@ -118,6 +119,7 @@ pub const ROWS: [Target; 38] = [
     MEMFD_CREATE,
     FTRUNCATE,
     STATX,
+    FSTATFS,
     MMAP,
     MUNMAP,
     RT_SIGPROCMASK,

@@ -14,6 +14,9 @@ fn page() -> usize {
     iofd::page_size()
 }
 
+/// `F_GET_SEALS`, statx for the size, fstatfs for hugetlbfs, then mmap.
+const MAPS: &[Target] = &[FCNTL, STATX, FSTATFS, MMAP];
+
 pub const APIS: &[Api] = &[
     api("MemFd::new", &[MEMFD_CREATE], new),
     api("MemFd::new_sealable", &[MEMFD_CREATE], new_sealable),
@@ -30,9 +33,11 @@ pub const APIS: &[Api] = &[
     api("MemFd::seals", &[FCNTL], seals),
     // F_GET_SEALS decides; a refusal hands the descriptor back.
     api("MemFd::try_from(Fd)", &[FCNTL], try_from),
-    // F_GET_SEALS, then statx for the size, then mmap: each a row.
-    api("MemFd::mmap", &[FCNTL, STATX, MMAP], mmap),
-    api("MemFd::mmap_at", &[FCNTL, STATX, MMAP], mmap_at),
+    api("MemFd::mmap", MAPS, mmap),
+    api("MemFd::mmap_at", MAPS, mmap_at),
+    api("MemFd::mmap_past_end", MAPS, mmap_past_end),
+    // Refused before mmap: nothing to unmap, nothing to leak.
+    api("MemFd::mmap_at past the end", &[FCNTL, STATX], mmap_refused),
     api("MemFd::close", &[CLOSE], close),
     api("drop(MemFd)", &[CLOSE], drop_memfd),
     api("MappedRegion::unmap", &[MUNMAP], unmap),
@@ -179,6 +184,23 @@ fn mmap_at(cx: &mut Cx) {
     let (m, len) = (one_page(cx), page());
     let raw = m.raw();
     let r = cx.call(|| m.mmap_at(len, Prot::READ | Prot::WRITE, 0));
+    cx.injected(r);
+    still_open(cx, &m, raw);
+}
+
+fn mmap_past_end(cx: &mut Cx) {
+    let (m, len) = (one_page(cx), 2 * page());
+    let raw = m.raw();
+    let r = cx.call(|| m.mmap_past_end(len, Prot::READ, 0));
+    cx.injected(r);
+    still_open(cx, &m, raw);
+}
+
+fn mmap_refused(cx: &mut Cx) {
+    let (m, len) = (one_page(cx), 2 * page());
+    let raw = m.raw();
+    // In a sweep, the refusal itself: `EINVAL` without mmap (forbidden).
+    let r = cx.call(|| m.mmap_at(len, Prot::READ, 0));
     cx.injected(r);
     still_open(cx, &m, raw);
 }
