@@ -91,6 +91,11 @@ fn memfd_ops() {
     let _ = MemFd::new("bad\0").unwrap_err();
     let _ = MemFd::new(&"n".repeat(300)).unwrap_err();
     drop(MemFd::new_hugetlb("huge"));
+    drop(MemFd::new_hugetlb_sized(
+        "huge",
+        iofd::HugePageSize::HUGE_16GB,
+    ));
+    drop(MemFd::new_executable("exec"));
 }
 
 fn signalfd_ops() {
@@ -249,6 +254,7 @@ fn out_of_descriptors() {
     emfile(TimerFd::new().unwrap_err());
     emfile(PidFd::open(getpid()).unwrap_err());
     emfile(MemFd::new("x").unwrap_err());
+    emfile(MemFd::new_sealable("x").unwrap_err());
     emfile(SignalFd::new(&SigSet::empty()).unwrap_err());
     emfile(Epoll::new().unwrap_err());
     emfile(socketpair().unwrap_err());

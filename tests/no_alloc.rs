@@ -233,6 +233,10 @@ fn memfd_and_regions_allocate_nothing() {
         let m = MemFd::new_sealable("no-alloc").unwrap();
         let _p = MemFd::new("plain").unwrap();
         let _ = MemFd::new("bad\0name").unwrap_err();
+        let _ = MemFd::new_executable("exec");
+        let _ = MemFd::new_hugetlb("huge");
+        let _ = MemFd::new_hugetlb_sized("huge", HugePageSize::HUGE_2MB);
+        let _ = HugePageSize::HUGE_1GB.flags();
         m.write(b"0123456789").unwrap();
         m.write_at(b"ab", 2).unwrap();
         m.read_at(&mut [0u8; 4], 0).unwrap();

@@ -1,9 +1,9 @@
 //! `MemFd` and `MappedRegion`.
 
 use iofd::raw::Sysno;
-use iofd::{MemFd, MemFdFlags, Prot, Seals};
+use iofd::{HugePageSize, MemFd, MemFdFlags, Prot, Seals};
 
-use super::{Api, closed_for_good, still_open};
+use super::{Api, closed_for_good, ensure, still_open};
 use crate::child::Cx;
 use crate::syscalls::*;
 
@@ -14,13 +14,30 @@ fn page() -> usize {
     iofd::page_size()
 }
 
+/// memfd_create with `MFD_NOEXEC_SEAL` (falling back without it), then
+/// `F_ADD_SEALS` with `F_SEAL_SEAL`.
+const UNSEALABLE_NOEXEC: &[Target] = &[MEMFD_CREATE, MEMFD_CREATE_NOEXEC, FCNTL];
 /// `F_GET_SEALS`, statx for the size, fstatfs for hugetlbfs, then mmap.
 const MAPS: &[Target] = &[FCNTL, STATX, FSTATFS, MMAP];
 
 pub const APIS: &[Api] = &[
-    api("MemFd::new", &[MEMFD_CREATE], new),
-    api("MemFd::new_sealable", &[MEMFD_CREATE], new_sealable),
-    api("MemFd::new_hugetlb", &[MEMFD_CREATE], new_hugetlb),
+    api("MemFd::new", UNSEALABLE_NOEXEC, new),
+    api(
+        "MemFd::new_sealable",
+        &[MEMFD_CREATE, MEMFD_CREATE_NOEXEC],
+        new_sealable,
+    ),
+    api(
+        "MemFd::new_executable",
+        &[MEMFD_CREATE, MEMFD_CREATE_EXEC],
+        new_executable,
+    ),
+    api("MemFd::new_hugetlb", UNSEALABLE_NOEXEC, new_hugetlb),
+    api(
+        "MemFd::new_hugetlb_sized",
+        UNSEALABLE_NOEXEC,
+        new_hugetlb_sized,
+    ),
     api("MemFd::with_flags", &[MEMFD_CREATE], with_flags),
     api("MemFd::read", &[READ], read),
     api("MemFd::write", &[WRITE], write),
@@ -64,19 +81,56 @@ fn one_page(cx: &Cx) -> MemFd {
     m
 }
 
+/// Whether the cell fails memfd_create with `flag` set with `EINVAL`: the
+/// answer of a kernel that lacks the flag, after which the constructor
+/// must fall back to a call without it.
+fn lacks(cx: &Cx, flag: Target) -> bool {
+    cx.row() == Some(flag) && !cx.counting() && cx.errno() == libc::EINVAL
+}
+
+/// A constructor under test: the injected error, or, where the kernel
+/// "lacks" the flag, the file made without it, whose seals are `want`
+/// (the handle is closed inside the call, so no descriptor is left).
+fn construct(cx: &mut Cx, flag: Target, want: Seals, make: fn() -> iofd::Result<MemFd>) {
+    if lacks(cx, flag) {
+        let r = cx.call(|| make().and_then(|m| m.seals()));
+        ensure!(
+            cx,
+            r == Ok(want),
+            "without the flag: {r:?}, expected Ok({want:?})"
+        );
+    } else {
+        let r = cx.call(make);
+        cx.injected(r);
+    }
+}
+
 fn new(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || MemFd::new("fault"));
 }
 
 fn new_sealable(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new_sealable("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::empty(), || {
+        MemFd::new_sealable("fault")
+    });
+}
+
+fn new_executable(cx: &mut Cx) {
+    construct(cx, MEMFD_CREATE_EXEC, Seals::SEAL, || {
+        MemFd::new_executable("fault")
+    });
 }
 
 fn new_hugetlb(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new_hugetlb("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || {
+        MemFd::new_hugetlb("fault")
+    });
+}
+
+fn new_hugetlb_sized(cx: &mut Cx) {
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || {
+        MemFd::new_hugetlb_sized("fault", HugePageSize::HUGE_2MB)
+    });
 }
 
 fn with_flags(cx: &mut Cx) {
