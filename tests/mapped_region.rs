@@ -731,6 +731,22 @@ fn hugetlb_regions_unmap_whole_huge_pages_and_give_them_back() {
     drop(m);
     assert_eq!(wait_for_free_huge_pages(free0), free0);
 
+    // A writable mapping past the end grows a hugetlb file to cover it;
+    // the copies still stop where the file ended.
+    let m = MemFd::new_hugetlb("huge-grown").unwrap();
+    m.truncate(huge).unwrap();
+    let region = m
+        .mmap_past_end(huge as usize + 1, Prot::READ | Prot::WRITE, 0)
+        .unwrap();
+    assert_eq!(m.size().unwrap(), 2 * huge);
+    assert_eq!(region.backed_len(), huge as usize);
+    assert_eq!(
+        kind(region.write_at(huge as usize, b"x")),
+        ErrorKind::InvalidInput
+    );
+    drop((region, m));
+    assert_eq!(wait_for_free_huge_pages(free0), free0);
+
     // A write-sealed hugetlb file: a private view, and no hole punching.
     let flags = MemFdFlags::CLOEXEC | MemFdFlags::HUGETLB | MemFdFlags::ALLOW_SEALING;
     let m = MemFd::with_flags("huge-sealed", flags).unwrap();

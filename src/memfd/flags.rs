@@ -20,8 +20,9 @@ bitflags! {
         /// [`Seals::EXEC`] in place; the file is sealable, as if with
         /// `ALLOW_SEALING` (Linux 6.3).
         const NOEXEC_SEAL = 0x0008;
-        /// `MFD_EXEC`: executable (mode `0777`) whatever `vm.memfd_noexec`
-        /// asks by default (Linux 6.3).
+        /// `MFD_EXEC`: executable (mode `0777`), whatever `vm.memfd_noexec`
+        /// picks for calls with neither flag; refused with `EACCES` when
+        /// it is 2 (Linux 6.3; see [`MemFd`](super::MemFd)).
         const EXEC = 0x0010;
     }
 }

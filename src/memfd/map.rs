@@ -79,6 +79,8 @@ impl MemFd {
     /// part, or reach it through [`as_ptr`](MappedRegion::as_ptr) or the
     /// unchecked slices, whose callers then answer for the file's size.
     /// [`as_slice`](MappedRegion::as_slice) of such a region is `None`.
+    /// (hugetlbfs grows a file to the end of a writable mapping as it
+    /// makes one; the copies still reach only what was there before.)
     /// Otherwise as [`mmap_at`](MemFd::mmap_at).
     ///
     /// # Errors
