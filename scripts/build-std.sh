@@ -4,4 +4,4 @@
 # prebuilt one is needed. Pinned by date, so that a new nightly cannot
 # change the build under the tests (one has passed linker flags that zig
 # rejects); .ci/run runs Miri on the same one.
-BUILD_STD_TOOLCHAIN=nightly-2026-05-19
+BUILD_STD_TOOLCHAIN=nightly-2026-05-20
