@@ -21,7 +21,7 @@
 //!   call returns with that number there. The stubs therefore declare `a7`
 //!   clobbered as well (`inlateout("$a7") nr => _`);
 //! - every other general-purpose register is saved on entry and restored
-//!   on exit (`ra`, `tp`, `sp`, `a0`..`a7`, `u0`, `fp` by `handle_syscall`
+//!   on exit (`ra`, `tp`, `sp`, `a1`..`a6`, `u0`, `fp` by `handle_syscall`
 //!   and `RESTORE_SOME`, `s0`..`s8` by `SAVE_STATIC` and
 //!   `RESTORE_STATIC`);
 //! - the floating-point and vector state survives: `f0`..`f31` (the low
@@ -34,6 +34,12 @@
 //!   LASX, LSX or scalar, whole, and restores it. So no vector register is
 //!   declared, and `preserves_flags` (on LoongArch: `fcc0`..`fcc7`) holds;
 //! - the kernel does not touch the user stack (`nostack`).
+//!
+//! qemu-user preserves every register but `a0`, so `scripts/check-clobbers.sh`
+//! runs `scripts/clobbers-loongarch64` under it: a signal handler, run as
+//! each system call returns, overwrites `t0`..`t8` and `a7` in the context
+//! that rt_sigreturn(2) reloads, and the program fails if a value kept
+//! across the call, or the number of the call after it, comes back changed.
 //!
 //! [`syscall1_noreturn`] follows `syscall 0` with `break 0`: if the call
 //! returns (refused by a seccomp filter or skipped by a tracer), the
