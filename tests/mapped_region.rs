@@ -177,13 +177,28 @@ fn mappings_past_the_end_are_refused_unless_asked_for() {
         kind(region.read_at(page, &mut [0; 1])),
         ErrorKind::InvalidInput
     );
-    let nothing = m.mmap_past_end(page, Prot::READ, 1 << 30).unwrap();
-    assert_eq!(nothing.backed_len(), 0);
-    nothing.read_at(0, &mut []).unwrap();
-    assert_eq!(
-        kind(nothing.read_at(0, &mut [0; 1])),
-        ErrorKind::InvalidInput
-    );
+    match m.mmap_past_end(page, Prot::READ, 1 << 30) {
+        Ok(nothing) => {
+            assert_eq!(nothing.backed_len(), 0);
+            nothing.read_at(0, &mut []).unwrap();
+            assert_eq!(
+                kind(nothing.read_at(0, &mut [0; 1])),
+                ErrorKind::InvalidInput
+            );
+        }
+        // qemu-user 7.2 emulating pages larger than its host's
+        // (qemu-loongarch64: 16 KiB on 4 KiB) refuses a file mapping that
+        // starts at or past the end of the file, which the kernel allows.
+        // qemu maps no vDSO; every kernel this crate supports does.
+        Err(e) if page > 4096 && no_vdso() => assert_eq!(e.kind(), ErrorKind::OutOfMemory),
+        Err(e) => panic!("a mapping wholly past the end: {e:?}"),
+    }
+}
+
+/// Whether the process has no vDSO (`AT_SYSINFO_EHDR`): under qemu-user.
+fn no_vdso() -> bool {
+    // SAFETY: getauxval has no preconditions.
+    unsafe { libc::getauxval(libc::AT_SYSINFO_EHDR) == 0 }
 }
 
 #[test]
