@@ -36,7 +36,7 @@
 //! - the kernel does not touch the user stack (`nostack`).
 //!
 //! qemu-user preserves every register but `a0`, so `scripts/check-clobbers.sh`
-//! runs `scripts/clobbers-loongarch64` under it: a signal handler, run as
+//! runs `scripts/clobbers-run` under it: a signal handler, run as
 //! each system call returns, overwrites `t0`..`t8` and `a7` in the context
 //! that rt_sigreturn(2) reloads, and the program fails if a value kept
 //! across the call, or the number of the call after it, comes back changed.

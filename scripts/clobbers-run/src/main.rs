@@ -1,26 +1,29 @@
-//! Values the compiler keeps in registers across iofd's loongarch64 stubs
-//! must survive what the kernel does to registers in a system call.
+//! Values the compiler keeps in general-purpose registers across iofd's
+//! stubs must survive what the kernel does to those registers in a system
+//! call.
 //!
-//! The kernel returns from a system call with `t0`..`t8` holding values of
-//! its own, and with `a7` rewritten when it restarts a call through its
-//! restart block (the header of `arch/loongarch64.rs` cites the source).
-//! qemu-user preserves both, so this program makes it happen: a handler
-//! for signal 40, delivered as a system call returns, overwrites those ten
+//! When the kernel restarts an interrupted call through its restart block,
+//! it rewrites the register that holds the call's number (`x8` on
+//! aarch64, `a7` on riscv64 and loongarch64) to `__NR_restart_syscall`
+//! (the header of each `arch/` file cites the source); on loongarch64 it
+//! also returns from every call with `t0`..`t8` holding values of its own.
+//! qemu-user does neither, so this program makes it happen: a handler for
+//! signal 40, delivered as a system call returns, overwrites those
 //! registers in the interrupted context, from which rt_sigreturn(2) loads
-//! them (`struct ucontext` and `struct sigcontext`,
-//! arch/loongarch/include/uapi/asm/ucontext.h and sigcontext.h).
+//! them (`struct ucontext` and `struct sigcontext` in each arch's uapi
+//! headers).
 //!
 //! Each probe computes twenty values, makes two rt_sigsuspend(2) calls
 //! through one `iofd::raw` stub (each lets one queued signal 40 in, and
 //! returns `EINTR` after its handler), and uses the values again. A
-//! register missing from the stub's clobbers shows: the compiler keeps a
-//! value in a `t` register, which comes back changed, or the call number
-//! in `a7` for the second call, which then is no rt_sigsuspend (`ENOSYS`).
-//! The stubs with two to six arguments take part; rt_sigsuspend reads two,
-//! and the kernel ignores the others.
+//! register missing from the stub's clobbers shows: the compiler keeps the
+//! call number in its register for the second call, which then is no
+//! rt_sigsuspend (`ENOSYS`), or (loongarch64) a value in a `t` register,
+//! which comes back changed. The stubs with two to six arguments take
+//! part; rt_sigsuspend reads two, and the kernel ignores the others.
 //!
 //! Prints one line per probe and exits with 0, or with 1 after the first
-//! wrong one. Run by `scripts/check-clobbers.sh loongarch64`.
+//! wrong one. Run by `scripts/check-clobbers.sh` under qemu-user.
 
 #![no_std]
 #![no_main]
@@ -37,35 +40,53 @@ use iofd::{SigSet, gettid, send_signal_to_thread};
 const SIGNAL: i32 = 40;
 /// `SA_SIGINFO` (include/uapi/asm-generic/signal-defs.h).
 const SA_SIGINFO: u64 = 4;
-/// Byte offset of `uc_mcontext.sc_regs` in the `ucontext` a handler gets:
-/// `uc_flags`, `uc_link` (8 each), `stack_t` (24), `sigset_t` (8), the
-/// padding to 128 bytes of mask, then `struct sigcontext`, which is
-/// 16-aligned (176), and its `sc_pc` (8).
-const SC_REGS: usize = 184;
+/// Byte offset of the general-purpose registers in the `ucontext` a
+/// handler gets: `uc_flags`, `uc_link` (8 each), `stack_t` (24), the
+/// signal mask padded to 128 bytes, then `struct sigcontext`, 16-aligned
+/// (at 176): loongarch64's `sc_pc` (8) then `sc_regs[32]`; aarch64's
+/// `fault_address` (8) then `regs[31]`; riscv64's `sc_regs`, `pc` first.
+const GPRS: usize = if cfg!(target_arch = "riscv64") {
+    176
+} else {
+    184
+};
+/// The registers the handler overwrites, as indices of that array: the
+/// call number's register, and on loongarch64 `t0`..`t8` (`$r12`..`$r20`).
+const CLOBBERED: core::ops::RangeInclusive<usize> = if cfg!(target_arch = "loongarch64") {
+    11..=20 // a7 ($r11), t0..t8
+} else if cfg!(target_arch = "aarch64") {
+    8..=8 // x8
+} else {
+    17..=17 // a7: pc, ra, sp, gp, tp, t0..t2, s0, s1, a0..a7
+};
 /// `EINTR`, negated: what rt_sigsuspend(2) returns after a handler.
 const EINTR: usize = -4_isize as usize;
 
 /// How many times the handler ran.
 static DELIVERED: AtomicU32 = AtomicU32::new(0);
 
-/// The kernel's `struct sigaction` on loongarch64, which has no
-/// `sa_restorer` (the return goes through the vDSO's trampoline).
+/// The kernel's `struct sigaction` without `SA_RESTORER`: handler,
+/// flags, restorer (unused), mask on aarch64; handler, flags, mask on
+/// riscv64 and loongarch64, which have no restorer field (the return goes
+/// through the vDSO's trampoline, or qemu's own).
 #[repr(C)]
 struct SigAction {
     handler: usize,
     flags: u64,
+    #[cfg(target_arch = "aarch64")]
+    restorer: usize,
     mask: u64,
 }
 
-/// Overwrites `a7` (`$r11`) and `t0`..`t8` (`$r12`..`$r20`) in the
-/// interrupted context, as the kernel may on a system call's way out.
+/// Overwrites the registers of [`CLOBBERED`] in the interrupted context,
+/// as the kernel may on a system call's way out.
 extern "C" fn on_signal(_sig: i32, _info: *mut u8, ctx: *mut u8) {
     DELIVERED.fetch_add(1, Relaxed);
-    for r in 11..=20 {
+    for r in CLOBBERED {
         // SAFETY: with SA_SIGINFO the third argument is the interrupted
-        // `ucontext`, whose `sc_regs` (32 words) rt_sigreturn reloads.
+        // `ucontext`, whose registers (at `GPRS`) rt_sigreturn reloads.
         unsafe {
-            ctx.add(SC_REGS + 8 * r)
+            ctx.add(GPRS + 8 * r)
                 .cast::<u64>()
                 .write_unaligned(0xdead_0000_0000_0000 | r as u64)
         };
@@ -145,6 +166,8 @@ fn run() -> Result<(), &'static str> {
     let act = SigAction {
         handler: on_signal as *const () as usize,
         flags: SA_SIGINFO,
+        #[cfg(target_arch = "aarch64")]
+        restorer: 0,
         mask: 0,
     };
     let a = &act as *const SigAction as usize;
@@ -166,8 +189,11 @@ fn run() -> Result<(), &'static str> {
         }
         let (got, r1, r2) = probe(&seed, &empty);
         if (r1, r2) != (EINTR, EINTR) || DELIVERED.load(Relaxed) != 2 {
-            print(&[name, ": the second call was not rt_sigsuspend (a7)\n"]);
-            return Err("a7");
+            print(&[
+                name,
+                ": the second call was not rt_sigsuspend (its number)\n",
+            ]);
+            return Err("the number register");
         }
         if got != want {
             print(&[name, ": a value kept across the call changed (t0..t8)\n"]);
@@ -192,6 +218,7 @@ fn panic(_: &PanicInfo<'_>) -> ! {
 
 /// The entry point, as in examples/nolibc: the initial stack to `main`,
 /// no caller frame or return address, a 16-byte aligned stack.
+#[cfg(target_arch = "loongarch64")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
@@ -202,6 +229,37 @@ unsafe extern "C" fn _start() -> ! {
         "bstrins.d $sp, $zero, 3, 0",
         "bl {main}",
         "break 0",
+        main = sym main,
+    )
+}
+
+/// The entry point (see above).
+#[cfg(target_arch = "aarch64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "mov x0, sp",
+        "mov x29, xzr",
+        "mov x30, xzr",
+        "bl {main}",
+        "udf #0",
+        main = sym main,
+    )
+}
+
+/// The entry point (see above).
+#[cfg(target_arch = "riscv64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "mv a0, sp",
+        "mv fp, zero",
+        "mv ra, zero",
+        "andi sp, sp, -16",
+        "call {main}",
+        "unimp",
         main = sym main,
     )
 }
