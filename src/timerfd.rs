@@ -81,7 +81,8 @@ handle_common!(TimerFd);
 /// The kernel's setting for a first expiry at `value`, then every
 /// `interval`; a zero `value` becomes [`SOONEST`], so arming never disarms
 /// (the same conversion as `TimerFd::settime`).
-#[inline]
+#[cfg_attr(not(iofd_small), inline(always))]
+#[cfg_attr(iofd_small, inline)]
 fn itimerspec(value: Duration, interval: Duration) -> Result<Itimerspec> {
     let mut spec = Itimerspec {
         it_interval: timespec_from_duration(interval)?,
@@ -331,7 +332,10 @@ impl TimerFd {
         self.set(0, &Itimerspec::default())
     }
 
-    #[inline]
+    /// Inlined where speed is asked for: a call here would make every
+    /// caller keep its values in callee-saved registers across it.
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     fn settime(&self, flags: u32, value: Duration, interval: Duration) -> Result<()> {
         self.set(flags, &itimerspec(value, interval)?)
     }
