@@ -14,12 +14,16 @@
 //! (refused by a seccomp filter or skipped by a tracer), the process gets
 //! `SIGILL` instead of running off the end of a `noreturn` asm block.
 //!
-//! Asm only. The contract for every function is the one documented on
+//! Asm only, and the arch's [`NAME`]. The contract for every function is the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
 //! (`options(readonly)`) that the call is a [read-only
 //! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "x86_64";
 
 /// Issues system call `nr` with no argument.
 ///

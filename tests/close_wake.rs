@@ -12,9 +12,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use iofd::{
-    ErrorKind, EventFd, EventFdFlags, Events, Fd, Handle, PollFd, TimerFd, pipe, poll,
-};
+use iofd::{ErrorKind, EventFd, EventFdFlags, Events, Fd, Handle, PollFd, TimerFd, pipe, poll};
 
 /// How long a woken wait may take to return `Closed` (the promise).
 const WAKE_LIMIT: Duration = Duration::from_millis(100);
@@ -52,12 +50,21 @@ where
     let start = Instant::now();
     handle.close().unwrap();
     let close_took = start.elapsed();
-    assert!(close_took < Duration::from_millis(20), "close blocked for {close_took:?}");
+    assert!(
+        close_took < Duration::from_millis(20),
+        "close blocked for {close_took:?}"
+    );
     let (r, returned) = t.join().unwrap();
     let woke_after = returned.saturating_duration_since(start);
     assert_eq!(r.unwrap_err().kind(), ErrorKind::Closed);
-    assert!(woke_after < WAKE_LIMIT, "the wait returned {woke_after:?} after the close");
-    assert!(!is_open(n), "descriptor {n} still open after the last wait returned");
+    assert!(
+        woke_after < WAKE_LIMIT,
+        "the wait returned {woke_after:?} after the close"
+    );
+    assert!(
+        !is_open(n),
+        "descriptor {n} still open after the last wait returned"
+    );
 }
 
 #[test]
@@ -98,7 +105,9 @@ fn close_wakes_timerfd_wait_blocking_on_a_disarmed_timer() {
 fn close_wakes_timerfd_wait_timeout() {
     let _s = serial();
     let timer = TimerFd::new().unwrap();
-    timer.arm(Duration::from_secs(3600), Duration::ZERO).unwrap();
+    timer
+        .arm(Duration::from_secs(3600), Duration::ZERO)
+        .unwrap();
     check_close_wakes(Arc::new(timer), |t| t.wait_timeout(Duration::from_secs(30)));
 }
 
@@ -177,7 +186,10 @@ fn a_reader_that_takes_the_wake_up_passes_it_on() {
         let start = Instant::now();
         ev.close().unwrap();
         let woke = w.join().unwrap();
-        assert!(start.elapsed() < WAKE_LIMIT, "the waiter slept through the close");
+        assert!(
+            start.elapsed() < WAKE_LIMIT,
+            "the waiter slept through the close"
+        );
         // The waiter may also have been the one to read a counter first.
         assert!(matches!(woke, Err(e) if e.kind() == ErrorKind::Closed));
         r.join().unwrap();

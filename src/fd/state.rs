@@ -148,6 +148,14 @@ pub(crate) struct State {
     fd: i32,
 }
 
+/// Marks the path that calls it as unlikely, so the compiler keeps the
+/// hot path's values where the hot path wants them (as
+/// `core::hint::cold_path`, which is stable only from Rust 1.95; an inlined
+/// `#[cold]` function has the same effect on older compilers).
+#[cold]
+#[inline(always)]
+pub(crate) fn cold_path() {}
+
 /// The word as an `i32`: negative once closing has begun.
 #[inline(always)]
 const fn signed(word: u32) -> i32 {
@@ -179,7 +187,9 @@ impl State {
     /// The descriptor, or `-1` once closing has begun.
     #[inline(always)]
     pub(crate) fn raw(&self) -> i32 {
-        if self.is_open() { self.fd } else { -1 }
+        // Branch-free: the word's sign spread over all bits is 0 while
+        // open and -1 (all ones) from the moment closing begins.
+        self.fd | (signed(self.word.load(Relaxed)) >> 31)
     }
 
     /// `true` until closing begins.
@@ -215,12 +225,14 @@ impl State {
     /// One `fetch_add` and a sign test. Everything here is inlined, the
     /// refusal too: an out-of-line call that returns into the caller would
     /// make every caller keep its values in callee-saved registers.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn acquire(&self) -> Result<i32, AcquireError> {
         // Acquire: the operation that follows cannot be hoisted above the
         // point where it was counted.
         let prev = self.word.fetch_add(1, Acquire);
         if signed(prev) < 0 {
+            cold_path();
             return Err(self.refused(prev));
         }
         Ok(self.fd)
@@ -229,7 +241,8 @@ impl State {
     /// [`acquire`](State::acquire) for a guard that may be held for long
     /// or leaked, or taken many times by one thread: refused at the
     /// ceiling, so the count can never reach the wake bits.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn acquire_checked(&self) -> Result<i32, AcquireError> {
         let prev = self.word.fetch_add(1, Acquire);
         if signed(prev) < 0 || prev & CEILING != 0 {
@@ -238,8 +251,11 @@ impl State {
         Ok(self.fd)
     }
 
-    /// Takes back the one a refused acquire added.
-    #[inline(always)]
+    /// Takes back the one a refused acquire added. Inlined where speed is
+    /// asked for (see [`acquire`](State::acquire)), out of line where size
+    /// is (`opt-level = "s"` or `"z"`).
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, cold, inline(never))]
     fn refused(&self, prev: u32) -> AcquireError {
         // If the decrement takes a closing word to zero and wins the race
         // to finish it, the close is the caller's.
@@ -254,7 +270,8 @@ impl State {
     /// Ends an operation begun by a successful acquire (or counted in by
     /// [`Close::Wake`]). Returns the descriptor if the caller was the last
     /// operation of a closing word: it must close it.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release(&self) -> Option<i32> {
         self.release_closing().1
     }
@@ -262,7 +279,8 @@ impl State {
     /// [`release`](State::release), telling the caller whether closing had
     /// begun while it was in flight (for waits, which then report
     /// `Closed`).
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release_closing(&self) -> (bool, Option<i32>) {
         // Release: the operation that came before is ordered before whoever
         // finishes the close.
@@ -270,7 +288,8 @@ impl State {
         if signed(prev) >= 0 {
             return (false, None);
         }
-        (true, self.finish())
+        cold_path();
+        (true, self.finish(prev))
     }
 
     /// After a decrement of a word that was not open: try to finish the
@@ -282,9 +301,15 @@ impl State {
     /// Any thread that decremented a closing word may be the one to see
     /// that, but only one can. A refused acquire may lift the count again
     /// in between; its own decrement brings it back, and it tries too.
-    /// Inlined, for the reason given at [`acquire`](State::acquire).
-    #[inline(always)]
-    fn finish(&self) -> Option<i32> {
+    /// Inlined, for the reason given at [`acquire`](State::acquire), except
+    /// where size is asked for.
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, cold, inline(never))]
+    fn finish(&self, prev: u32) -> Option<i32> {
+        if prev & DONE != 0 {
+            // A refused acquire's undo on a closed word: nothing owed.
+            return None;
+        }
         // The wake bits never change; reading them afresh (rather than
         // from the decrement's result) leaves the compiler free to keep
         // the caller's values where they are.

@@ -51,6 +51,7 @@
 //! through [`arg::ptr_mut`], [`arg::buf_mut`] and [`arg::slice_mut`].
 
 pub(crate) mod arg;
+mod auxv;
 mod epoll;
 mod event;
 mod io;
@@ -61,6 +62,7 @@ mod signal;
 mod socket;
 mod time;
 
+pub(crate) use auxv::*;
 pub(crate) use epoll::*;
 pub(crate) use event::*;
 pub(crate) use io::*;
@@ -247,6 +249,7 @@ mod abi_tests {
     #[test]
     fn waitid_constants_and_siginfo_layout() {
         process::check_constants();
+        auxv::check_constants();
     }
 
     #[test]

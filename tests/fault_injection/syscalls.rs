@@ -89,10 +89,13 @@ pub const SOCKETPAIR: Target = Target::Sys(Sysno::socketpair);
 pub const SENDMSG: Target = Target::Sys(Sysno::sendmsg);
 pub const RECVMSG: Target = Target::Sys(Sysno::recvmsg);
 
+pub const OPENAT: Target = Target::Sys(Sysno::openat);
+pub const PRCTL: Target = Target::Sys(Sysno::prctl);
+
 /// The rows of the matrix, in order: every system call iofd issues except
 /// `exit_group` and `exit` (see [`NOT_INJECTED`]), and fcntl's `F_SETFL` on
 /// its own.
-pub const ROWS: [Target; 36] = [
+pub const ROWS: [Target; 38] = [
     READ,
     WRITE,
     PREAD64,
@@ -129,6 +132,8 @@ pub const ROWS: [Target; 36] = [
     SOCKETPAIR,
     SENDMSG,
     RECVMSG,
+    OPENAT,
+    PRCTL,
 ];
 
 /// System calls iofd issues that the matrix leaves alone, and why.
