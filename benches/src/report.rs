@@ -239,6 +239,11 @@ fn method(out: &mut String, config: &Config) {
          the median of those per-round ratios and, in brackets, their middle half (the 25th \
          to the 75th percentile), which leaves out the rounds an interrupt or another process \
          spoiled. A ratio of 1.04 is 4 % slower than the floor; below 1 is faster.\n\n\
+         A batch on one thread is timed on that thread's CPU clock \
+         (`CLOCK_THREAD_CPUTIME_ID`: its time in user space and in the kernel), not on the \
+         wall clock, so that the time other processes had the CPU is not counted; a batch on \
+         several threads is a throughput and is timed on the wall clock. The batch size is set \
+         from the fastest of five tries of each variant.\n\n\
          Times include the kernel's work, which dwarfs any wrapper: the instruction counts \
          at the end show what runs in user space alone.\n",
         config.rounds,
