@@ -2,7 +2,7 @@
 //! std, interleaved round by round (see `iofd_benches::harness`).
 //!
 //! ```text
-//! cargo bench                         # everything: about four minutes
+//! cargo bench                         # everything: about six minutes
 //! cargo bench -- --quick              # a few seconds, rougher numbers
 //! cargo bench -- eventfd memfd        # only the operations named
 //! IOFD_BENCH_ROUNDS=50 cargo bench    # another number of rounds
