@@ -347,47 +347,82 @@ fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
     out.push('\n');
 }
 
+/// The share of its threads' wall-clock time that a round's batch must
+/// have spent on a CPU, in every variant, for the contention table to
+/// count the round: below it, the threads mostly took turns.
+const RUNNING_AT_ONCE: f64 = 0.75;
+
+/// Fewer rounds than this that ran at once, and the table counts them all.
+const ENOUGH_ROUNDS: usize = 10;
+
 /// An operation run by several threads at once: each variant's
-/// throughput, and its per-round ratio to the floor's.
+/// throughput, and its per-round ratio to the floor's, over the rounds in
+/// which every variant's threads really ran at once.
 fn throughput_table(out: &mut String, m: &Measurement) {
+    let rounds = m.ns_per_op.first().map_or(0, Vec::len);
+    let threshold = RUNNING_AT_ONCE * m.threads as f64;
+    let at_once: Vec<usize> = (0..rounds)
+        .filter(|&r| m.busy.iter().all(|series| series[r] >= threshold))
+        .collect();
+    let (used, which) = if at_once.len() >= ENOUGH_ROUNDS {
+        let which = format!(
+            "the {} of the {rounds} rounds in which every variant's threads were on a CPU at \
+             least {:.0} % of the time (the others mostly took turns, other processes having \
+             left them less than a CPU each)",
+            at_once.len(),
+            RUNNING_AT_ONCE * 100.0
+        );
+        (at_once, which)
+    } else {
+        let which = format!(
+            "all {rounds} rounds, because only {} had every variant's threads on a CPU at \
+             least {:.0} % of the time: other processes left them less than a CPU each, so \
+             these numbers say little about contention",
+            at_once.len(),
+            RUNNING_AT_ONCE * 100.0
+        );
+        ((0..rounds).collect(), which)
+    };
     let _ = writeln!(
         out,
         "## {}: {} threads at once\n\n\
          {}.\n\n\
          Each round runs every variant's {} threads together for {} iterations each. The \
          throughput is the iterations all the threads completed per second, over the \
-         wall-clock time from their common start until the last one finished (median over the \
-         rounds); the ratio is each variant's throughput over the floor's in the same round \
-         (median, the middle half in brackets): above 1 is more than the floor. *Threads \
-         running* is the CPU time the threads used over that wall-clock time (median): near \
-         the number of threads when they really ran at once, near 1 when other processes \
-         left them one CPU to share, and then the numbers say little about contention.\n",
+         wall-clock time from their common start until the last one finished; the ratio is \
+         each variant's throughput over the floor's in the same round (above 1 is more than \
+         the floor); *threads running* is the CPU time the threads used over that wall-clock \
+         time ({} when they ran at once throughout). Medians, the middle half in brackets, \
+         over {which}.\n",
         m.operation.name,
         m.threads,
         m.operation.summary,
         m.threads,
         thousands(m.batch),
+        m.threads,
     );
     out.push_str(
         "| variant | shape | iterations per second | ÷ floor | threads running |\n\
          |---|---|--:|--:|--:|\n",
     );
-    for s in m.summaries() {
-        let per_second = m.threads as f64 * 1e9 / s.ns_per_op.median;
-        let inverse = |r: f64| 1.0 / r;
-        let to_floor = Spread {
-            low: inverse(s.to_floor.high),
-            median: inverse(s.to_floor.median),
-            high: inverse(s.to_floor.low),
-        };
+    let pick = |series: &[f64]| -> Vec<f64> { used.iter().map(|&r| series[r]).collect() };
+    for (index, key) in m.keys.iter().enumerate() {
+        let floor = m.keys.iter().position(|k| *k == Key::floor(key.shape));
+        let Some(floor) = floor else { continue };
+        let ns = Spread::of(&pick(&m.ns_per_op[index]));
+        let gains: Vec<f64> = used
+            .iter()
+            .map(|&r| m.ns_per_op[floor][r] / m.ns_per_op[index][r])
+            .collect();
+        let busy = Spread::of(&pick(&m.busy[index]));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {:.2} |",
-            s.key.name,
-            s.key.shape.name(),
-            millions(per_second),
-            ratio_with_spread(to_floor),
-            s.busy.median,
+            key.name,
+            key.shape.name(),
+            millions(m.threads as f64 * 1e9 / ns.median),
+            ratio_with_spread(Spread::of(&gains)),
+            busy.median,
         );
     }
     out.push('\n');
