@@ -245,10 +245,11 @@ fn method(out: &mut String, config: &Config) {
          several threads is a throughput and is timed on the wall clock. The batch size is set \
          from the fastest of five tries of each variant.\n\n\
          What the interleaving cannot cancel is code placement: the same code at other \
-         addresses (after a change anywhere in the binary) has moved ratios on this machine \
-         by up to about 5 %, all of one shape's ratios at once when it is the floor that \
-         moved. Read differences of a few per cent as equal, and compare with the \
-         instruction counts, which placement does not change.\n\n\
+         addresses (after a change anywhere in the binary) has moved single ratios on this \
+         machine by up to about 7 %, from one build to the next, while each build repeats \
+         its own numbers to a per cent or two; when it is a floor that moved, all the ratios \
+         of its shape move together. Read differences of a few per cent as equal, and compare \
+         with the instruction counts, which placement does not change.\n\n\
          Times include the kernel's work, which dwarfs any wrapper: the instruction counts \
          at the end show what runs in user space alone.\n",
         config.rounds,
