@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         let measurement = harness::measure(operation, &config);
         eprintln!(
             "{} rounds × {} variants × {} iterations in {:.1} s",
-            config.rounds,
+            measurement.ns_per_op.first().map_or(0, Vec::len),
             measurement.keys.len(),
             measurement.batch,
             measurement.elapsed.as_secs_f64()

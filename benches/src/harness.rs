@@ -27,6 +27,21 @@ pub struct Config {
     /// The time the slowest variant of an operation should take for one
     /// batch; the batch size of each operation is set from it.
     pub batch_time: Duration,
+    /// How long an operation on several threads may go on past `rounds`,
+    /// looking for `rounds` rounds in which its threads ran at once (see
+    /// [`ran_at_once`]).
+    pub extra_time: Duration,
+}
+
+/// The share of the wall-clock time that each thread of a batch on several
+/// threads must have spent on a CPU for the round to count as one in which
+/// they ran at once: below it, they mostly took turns on one CPU.
+pub const RUNNING_AT_ONCE: f64 = 0.75;
+
+/// Whether every variant's threads of round `round` ran at once.
+pub fn ran_at_once(m: &Measurement, round: usize) -> bool {
+    let threshold = RUNNING_AT_ONCE * m.threads as f64;
+    m.busy.iter().all(|series| series[round] >= threshold)
 }
 
 impl Config {
@@ -35,6 +50,7 @@ impl Config {
         rounds: 300,
         warmup_rounds: 3,
         batch_time: Duration::from_millis(10),
+        extra_time: Duration::from_secs(75),
     };
 
     /// A quick look: a few seconds, numbers good to a few per cent.
@@ -42,6 +58,7 @@ impl Config {
         rounds: 30,
         warmup_rounds: 1,
         batch_time: Duration::from_millis(1),
+        extra_time: Duration::from_secs(2),
     };
 }
 
@@ -85,27 +102,36 @@ pub fn measure(operation: Operation, config: &Config) -> Measurement {
     );
 
     let batch = calibrate(&mut variants, config.batch_time);
-    let mut ns_per_op = vec![Vec::with_capacity(config.rounds); variants.len()];
-    let mut busy = vec![Vec::with_capacity(config.rounds); variants.len()];
-    for round in 0..config.warmup_rounds + config.rounds {
-        let samples = run_round(&mut variants, batch, round);
-        if round >= config.warmup_rounds {
-            for (i, sample) in samples.into_iter().enumerate() {
-                let time = sample.time.as_nanos().max(1) as f64;
-                ns_per_op[i].push(time / batch as f64);
-                busy[i].push(sample.cpu.as_nanos() as f64 / time);
-            }
-        }
-    }
-    Measurement {
+    let mut m = Measurement {
         operation,
         batch,
         keys,
         threads,
-        ns_per_op,
-        busy,
-        elapsed: start.elapsed(),
+        ns_per_op: vec![Vec::with_capacity(config.rounds); variants.len()],
+        busy: vec![Vec::with_capacity(config.rounds); variants.len()],
+        elapsed: Duration::ZERO,
+    };
+    for round in 0..config.warmup_rounds {
+        run_round(&mut variants, batch, round);
     }
+    // On several threads, go on (for at most `extra_time`) until `rounds`
+    // rounds ran at once, or would have.
+    let (mut round, mut at_once) = (0, 0);
+    let deadline = Instant::now() + config.extra_time;
+    while round < config.rounds
+        || (threads > 1 && at_once < config.rounds && Instant::now() < deadline)
+    {
+        let samples = run_round(&mut variants, batch, config.warmup_rounds + round);
+        for (i, sample) in samples.into_iter().enumerate() {
+            let time = sample.time.as_nanos().max(1) as f64;
+            m.ns_per_op[i].push(time / batch as f64);
+            m.busy[i].push(sample.cpu.as_nanos() as f64 / time);
+        }
+        at_once += usize::from(threads > 1 && ran_at_once(&m, round));
+        round += 1;
+    }
+    m.elapsed = start.elapsed();
+    m
 }
 
 /// The variants' keys are unique, the first is a floor, and every shape

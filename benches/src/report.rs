@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::harness::{Config, Measurement, Spread};
+use crate::harness::{Config, Measurement, RUNNING_AT_ONCE, Spread, ran_at_once};
 use crate::{FLOOR, Key, Shape};
 
 /// The line that opens `scripts/instr-count.sh`'s section.
@@ -185,7 +185,7 @@ pub fn markdown(
         time_table(&mut out, shape, &single);
     }
     for m in measurements.iter().filter(|m| m.threads > 1) {
-        throughput_table(&mut out, m);
+        throughput_table(&mut out, config, m);
     }
     match instr {
         Some(section) => out.push_str(section.trim_end()),
@@ -348,23 +348,15 @@ fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
     out.push('\n');
 }
 
-/// The share of its threads' wall-clock time that a round's batch must
-/// have spent on a CPU, in every variant, for the contention table to
-/// count the round: below it, the threads mostly took turns.
-const RUNNING_AT_ONCE: f64 = 0.75;
-
 /// Fewer rounds than this that ran at once, and the table counts them all.
 const ENOUGH_ROUNDS: usize = 10;
 
 /// An operation run by several threads at once: each variant's
 /// throughput, and its per-round ratio to the floor's, over the rounds in
 /// which every variant's threads really ran at once.
-fn throughput_table(out: &mut String, m: &Measurement) {
+fn throughput_table(out: &mut String, config: &Config, m: &Measurement) {
     let rounds = m.ns_per_op.first().map_or(0, Vec::len);
-    let threshold = RUNNING_AT_ONCE * m.threads as f64;
-    let at_once: Vec<usize> = (0..rounds)
-        .filter(|&r| m.busy.iter().all(|series| series[r] >= threshold))
-        .collect();
+    let at_once: Vec<usize> = (0..rounds).filter(|&r| ran_at_once(m, r)).collect();
     let (used, which) = if at_once.len() >= ENOUGH_ROUNDS {
         let which = format!(
             "the {} of the {rounds} rounds in which every variant's threads were on a CPU at \
@@ -388,7 +380,9 @@ fn throughput_table(out: &mut String, m: &Measurement) {
         out,
         "## {}: {} threads at once\n\n\
          {}.\n\n\
-         Each round runs every variant's {} threads together for {} iterations each. The \
+         Each round runs every variant's {} threads together for {} iterations each, and \
+         the rounds go on past the usual number (for at most {} s) until that many have had \
+         the threads running at once. The \
          throughput is the iterations all the threads completed per second, over the \
          wall-clock time from their common start until the last one finished; the ratio is \
          each variant's throughput over the floor's in the same round (above 1 is more than \
@@ -400,6 +394,7 @@ fn throughput_table(out: &mut String, m: &Measurement) {
         m.operation.summary,
         m.threads,
         thousands(m.batch),
+        config.extra_time.as_secs(),
         m.threads,
     );
     out.push_str(
