@@ -1,15 +1,21 @@
 //! Build-time target check.
 //!
 //! iofd talks to the Linux kernel directly through the system-call stubs in
-//! `arch/`, so it builds only where those stubs are right: a 64-bit x86_64,
-//! aarch64 or riscv64 target whose OS is `linux`, or `none` (bare-metal
+//! `arch/`, so it builds only where those stubs are right: a target of one
+//! of the arches in `ARCHES` whose OS is `linux`, or `none` (bare-metal
 //! targets, where the user asserts a Linux kernel underneath, e.g. a
 //! unikernel or a hand-rolled `_start`). Anything else stops here with one
 //! sentence instead of a wall of errors from the middle of the crate.
 
 use std::env;
 
-const ARCHES: [&str; 3] = ["x86_64", "aarch64", "riscv64"];
+/// `target_arch` of every supported arch, one per line.
+const ARCHES: &[&str] = &[
+    "x86_64",      // arch/x86_64.rs
+    "aarch64",     // arch/aarch64.rs
+    "riscv64",     // arch/riscv64.rs
+    "loongarch64", // arch/loongarch64.rs
+];
 const OSES: [&str; 2] = ["linux", "none"];
 
 fn main() {
@@ -43,8 +49,9 @@ fn main() {
     if !supported {
         eprintln!(
             "error: iofd does not support the target `{target}`: it supports \
-             64-bit x86_64, aarch64 and riscv64 targets with 64-bit atomics \
-             whose OS is `linux` or `none` (bare metal on a Linux kernel)"
+             64-bit {} targets with 64-bit atomics whose OS is `linux` or \
+             `none` (bare metal on a Linux kernel)",
+            ARCHES.join(", ")
         );
         std::process::exit(1);
     }

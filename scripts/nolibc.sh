@@ -2,7 +2,7 @@
 # Builds the no-libc program (examples/nolibc) for each target, runs it, and
 # proves that it contains no libc.
 #
-#   scripts/nolibc.sh [target...]     (default: all six below)
+#   scripts/nolibc.sh [target...]     (default: all seven below)
 #
 # First it runs the unit tests of the program's own memory functions on
 # the host. Then, for each target, it makes a release build (stripped) and
@@ -16,11 +16,15 @@
 #    themselves (objdump);
 #  - the program prints exactly the expected lines and exits with 0, run
 #    natively (x86_64) or under qemu-<arch>;
-#  - on x86_64, `strace -f` shows exactly the system calls the program
-#    makes, in order, and nothing a libc would add;
+#  - `strace -f` (x86_64) or qemu-user's own `-strace` (the others: every
+#    call but the execve that starts the program, which qemu makes before
+#    it traces) shows exactly the system calls the program makes, in
+#    order, and nothing a libc would add;
 #  - the stripped binary is smaller than 8 KiB.
 # Then it prints the stripped sizes. Needs qemu-user, binutils with the
-# aarch64 and riscv64 cross objdumps, the cross gccs and strace.
+# aarch64 and riscv64 cross objdumps, the cross gccs and strace; for
+# loongarch64, whose `core` is built from source, the nightly of
+# scripts/build-std.sh with `rust-src`.
 set -euo pipefail
 # Builds go to $CARGO_TARGET_DIR/nolibc when it is set (absolute, or
 # relative to where the script was started), else to target/nolibc.
@@ -35,6 +39,7 @@ cd "$root/examples/nolibc"
 
 all_targets=(
     x86_64-unknown-none aarch64-unknown-none riscv64gc-unknown-none-elf
+    loongarch64-unknown-none
     x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu
 )
 targets=("${@:-${all_targets[@]}}")
@@ -45,21 +50,25 @@ timerfd: 1 expiration
 signalfd: signal 32 from this process
 memfd: read back "written through the mapping"'
 
-# Every system call, in order. The program's own requests, with the two
-# that iofd makes on its behalf: `MemFd::mmap` reads the seals and the
-# size before mapping (fcntl, statx), and `send_signal_to_thread` needs
-# the process id for tgkill (the first getpid). The page size comes from
-# the auxiliary vector that `_start` hands to `iofd::init_no_libc`, so
-# iofd never reads /proc/self/auxv (openat, read, close) or asks prctl.
+# Every system call, in order. The program's own requests, with those
+# that iofd makes on its behalf: `MemFd::new` seals its MFD_NOEXEC_SEAL
+# file against further seals (the first fcntl), `MemFd::mmap` reads the
+# seals, the size and the file system before mapping (fcntl, statx,
+# fstatfs), and `send_signal_to_thread` needs the process id for tgkill
+# (the first getpid). The page size comes from the auxiliary vector that
+# `_start` hands to `iofd::init_no_libc`, so iofd never reads
+# /proc/self/auxv (openat, read, close) or asks prctl.
 expected_syscalls='execve
 rt_sigprocmask
 signalfd4
 eventfd2
 timerfd_create
 memfd_create
+fcntl
 ftruncate
 fcntl
 statx
+fstatfs
 mmap
 write
 ppoll
@@ -132,14 +141,22 @@ timeout 60 "$out_dir/rt-test" --quiet
 declare -A size
 for target in "${targets[@]}"; do
     echo "--- $target"
+    cargo=(cargo) build_std=()
     case "$target" in
     x86_64-*) arch=x86_64 runner=() objdump=objdump ;;
     aarch64-*) arch=aarch64 runner=(qemu-aarch64) objdump=aarch64-linux-gnu-objdump ;;
     riscv64*) arch=riscv64 runner=(qemu-riscv64) objdump=riscv64-linux-gnu-objdump ;;
+    loongarch64-*)
+        arch=loongarch64 runner=(qemu-loongarch64) objdump='' # no *-linux-gnu build
+        . ../../scripts/build-std.sh
+        cargo=(cargo "+$BUILD_STD_TOOLCHAIN")
+        build_std=(-Zbuild-std=core,compiler_builtins
+            -Zbuild-std-features=optimize_for_size)
+        ;;
     *) echo "nolibc: unknown target '$target'" >&2 && exit 2 ;;
     esac
-    cargo build --quiet --release --target "$target"
-    cargo build --quiet --profile symbols --target "$target"
+    "${cargo[@]}" build --quiet --release --target "$target" "${build_std[@]}"
+    "${cargo[@]}" build --quiet --profile symbols --target "$target" "${build_std[@]}"
     bin=$out_dir/$target/release/nolibc
     symbols=$out_dir/$target/symbols/nolibc
 
@@ -168,15 +185,20 @@ for target in "${targets[@]}"; do
 $output"
     echo "runs: $(wc -l <<<"$output") lines as expected, exit status 0"
 
+    log=$(mktemp)
     if [ "$arch" = x86_64 ]; then
-        log=$(mktemp)
         strace -f -qq -o "$log" "$bin" >/dev/null
-        syscalls=$(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$log")
-        rm -f "$log"
-        [ "$syscalls" = "$expected_syscalls" ] || fail "unexpected system calls:
-$(diff <(echo "$expected_syscalls") <(echo "$syscalls"))"
-        echo "strace: exactly the $(wc -l <<<"$syscalls") expected system calls"
+        expected=$expected_syscalls tracer=strace
+    else
+        timeout 60 "${runner[@]}" -strace "$bin" 2>"$log" >/dev/null
+        expected=$(tail -n +2 <<<"$expected_syscalls") tracer="${runner[0]} -strace"
     fi
+    syscalls=$(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$log")
+    rm -f "$log"
+    [ "$syscalls" = "$expected" ] || fail "unexpected system calls:
+$(diff <(echo "$expected") <(echo "$syscalls"))"
+    echo "$tracer: exactly the $(wc -l <<<"$syscalls") expected system calls"
+
 
     size[$target]=$(stat -c %s "$bin")
     [ "${size[$target]}" -lt "$max_size" ] || fail "${size[$target]} bytes, not under $max_size"

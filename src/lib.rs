@@ -2,11 +2,11 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64), and reads clocks through the kernel's vDSO
-//! as libc does, with no system call. It is `#![no_std]`, needs no
-//! allocator and no libc, and runs the same on `*-linux-*` targets and on
-//! bare-metal `*-none` targets that sit on a Linux kernel (which can hand
-//! iofd their initial stack with [`init_no_libc`]).
+//! (x86_64, aarch64, riscv64, loongarch64), and reads clocks through the
+//! kernel's vDSO as libc does, with no system call. It is `#![no_std]`,
+//! needs no allocator and no libc, and runs the same on `*-linux-*` targets
+//! and on bare-metal `*-none` targets that sit on a Linux kernel (which can
+//! hand iofd their initial stack with [`init_no_libc`]).
 //!
 //! | type | what it is |
 //! |---|---|
@@ -233,6 +233,10 @@
 //!   initial value expires at once instead of disarming.
 //! - `NewMemFDSealed` is [`MemFd::new_sealable`]: it allows sealing;
 //!   [`MemFd::seal`] seals. `Pread`/`Pwrite` are `read_at`/`write_at`.
+//!   The Go constructors make executable files (unless `vm.memfd_noexec`
+//!   says otherwise); iofd's are not executable, except
+//!   [`MemFd::new_executable`]'s. `Mmap` maps up to the end of the file;
+//!   [`MemFd::mmap_past_end`] maps further when asked.
 //! - `MappedRegion.Bytes()` would be unsound over shared memory, so it is
 //!   split: [`MappedRegion::as_slice`] (safe, only for sealed files),
 //!   `unsafe` unchecked slices, and copying
@@ -268,6 +272,7 @@
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64.rs")]
 mod arch;
 
 #[cfg(any(test, feature = "std"))]
@@ -302,7 +307,9 @@ pub use eventfd::{EventFd, EventFdFlags};
 pub use exit_status::ExitStatus;
 pub use fd::{Fd, FdGuard, pipe};
 pub use handle::Handle;
-pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals, TryFromFdError};
+pub use memfd::{
+    HugePageSize, MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals, TryFromFdError,
+};
 pub use pidfd::PidFd;
 pub use poll::{Events, PollFd, poll, poll_with_mask};
 pub use process::{exit, getpid, gettid, send_signal_to_thread};

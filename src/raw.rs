@@ -1,12 +1,19 @@
 //! Raw system calls, for the calls this crate does not wrap.
 //!
 //! These are the crate's own inline-asm stubs (`syscall` on x86_64, `svc #0`
-//! on aarch64, `ecall` on riscv64) behind a typed system-call number. They
-//! return the kernel's raw result: a value, or `-errno` in `-4095..=-1`;
-//! [`result`] turns that into a [`Result`](crate::Result).
+//! on aarch64, `ecall` on riscv64, `syscall 0` on loongarch64) behind a
+//! typed system-call number. They return the kernel's raw result: a value,
+//! or `-errno` in `-4095..=-1`; [`result`] turns that into a
+//! [`Result`](crate::Result).
 //!
 //! Pair them with [`Fd::borrow`](crate::Fd::borrow) to use a descriptor
 //! owned by an [`Fd`](crate::Fd) without racing its `close`.
+//!
+//! On loongarch64, [`Sysno`] also names calls that kernel does not have,
+//! which fail with `ENOSYS`: `renameat`, `getrlimit`, `setrlimit`,
+//! `memfd_secret`, and before Linux 6.11 `fstatat` and `fstat` (the
+//! `syscalls` crate's table for the arch copies aarch64's). Use
+//! `renameat2`, `prlimit64` and `statx`.
 //!
 //! # Contract
 //!
@@ -278,9 +285,9 @@ pub unsafe fn syscall6_readonly(
 /// If the call returns after all (a seccomp filter refused it with
 /// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
 /// instruction right after the system call instruction (`ud2` on x86_64,
-/// `udf #0` on aarch64, `unimp` on riscv64), which raises `SIGILL`: by
-/// default the process dies of it, and a handler that returns meets the same
-/// trap again. Nothing after the call runs. To fall back on another call
+/// `udf #0` on aarch64, `unimp` on riscv64, which raise `SIGILL`; `break 0`
+/// on loongarch64, which raises `SIGTRAP`): by default the process dies of
+/// it, and a handler that returns meets the same trap again. Nothing after the call runs. To fall back on another call
 /// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety

@@ -1,5 +1,5 @@
-//! memfd_create(2), ftruncate(2), statx(2), fcntl(2) sealing, mmap(2),
-//! munmap(2).
+//! memfd_create(2), ftruncate(2), statx(2), fstatfs(2), fcntl(2) sealing,
+//! mmap(2), munmap(2).
 
 use core::ffi::CStr;
 
@@ -12,6 +12,9 @@ const F_GET_SEALS: u32 = 1034;
 const AT_EMPTY_PATH: u32 = 0x1000;
 const STATX_SIZE: u32 = 0x200;
 pub(crate) const MAP_SHARED: u32 = 0x01;
+pub(crate) const MAP_PRIVATE: u32 = 0x02;
+/// `f_type` of a hugetlbfs file (`<linux/magic.h>`).
+pub(crate) const HUGETLBFS_MAGIC: u64 = 0x9584_58f6;
 
 /// The head of `struct statx` up to `stx_size`, padded to the kernel's
 /// 256 bytes; the layout is the same on every arch.
@@ -29,6 +32,17 @@ pub(crate) struct Statx {
     stx_ino: u64,
     pub(crate) stx_size: u64,
     rest: [u64; 26],
+}
+
+/// `struct statfs` of the 64-bit architectures (`<asm-generic/statfs.h>`,
+/// whose `__statfs_word` is a `long` there; x86_64 uses it too): 120
+/// bytes, of which the crate reads the first two words.
+#[derive(Default)]
+#[repr(C)]
+pub(crate) struct Statfs {
+    pub(crate) f_type: u64,
+    pub(crate) f_bsize: u64,
+    rest: [u64; 13],
 }
 
 /// memfd_create(2): a new memfd the caller owns.
@@ -59,6 +73,17 @@ pub(crate) fn statx_size(fd: BorrowedFd<'_>) -> Result<u64> {
     // `stx` is valid for the 256-byte `struct statx` the kernel writes.
     ret_unit(unsafe { raw::syscall5(Sysno::statx, f, path, flags, mask, buf) })?;
     Ok(stx.stx_size)
+}
+
+/// fstatfs(2): the file system the descriptor's file lives on.
+#[inline]
+pub(crate) fn fstatfs(fd: BorrowedFd<'_>) -> Result<Statfs> {
+    let mut st = Statfs::default();
+    let (f, buf) = (arg::fd(fd), arg::ptr_mut(&mut st));
+    // SAFETY: `st` is valid for the 120-byte `struct statfs` the kernel
+    // writes.
+    ret_unit(unsafe { raw::syscall2(Sysno::fstatfs, f, buf) })?;
+    Ok(st)
 }
 
 /// fcntl(2) `F_ADD_SEALS`.
@@ -109,4 +134,6 @@ pub(super) fn check_constants() {
     assert_eq!(F_GET_SEALS, libc::F_GET_SEALS as u32);
     assert_eq!(AT_EMPTY_PATH, libc::AT_EMPTY_PATH as u32);
     assert_eq!(STATX_SIZE, libc::STATX_SIZE);
+    assert_eq!(MAP_PRIVATE, libc::MAP_PRIVATE as u32);
+    assert_eq!(HUGETLBFS_MAGIC, libc::HUGETLBFS_MAGIC as u64);
 }

@@ -289,6 +289,18 @@ mod abi_tests {
     }
 
     #[test]
+    fn statfs_layout() {
+        assert_eq!(size_of::<Statfs>(), size_of::<libc::statfs>());
+        assert_eq!(align_of::<Statfs>(), align_of::<libc::statfs>());
+        assert_eq!(offset_of!(Statfs, f_type), offset_of!(libc::statfs, f_type));
+        assert_eq!(
+            offset_of!(Statfs, f_bsize),
+            offset_of!(libc::statfs, f_bsize)
+        );
+        assert_eq!(size_of::<Statfs>(), 120);
+    }
+
+    #[test]
     fn pollfd_layout() {
         assert_eq!(size_of::<PollFd>(), size_of::<libc::pollfd>());
         assert_eq!(offset_of!(PollFd, fd), offset_of!(libc::pollfd, fd));

@@ -39,23 +39,23 @@ const fn clock(name: &'static str, version: &'static str) -> Versioned {
 
 /// One row per architecture; the kernel file each row comes from is on
 /// its right. The ELF reader handles both classes, so another arch is one
-/// more row (the tests check these three on images built to match):
+/// more row (the tests check these two on images built to match):
 ///
 /// - `arm`: `EM_ARM` (40), 32-bit, `__vdso_clock_gettime64` @
 ///   `LINUX_2.6` (`arch/arm/vdso/vdso.lds.S`);
 /// - `x86` (i686): `EM_386` (3), 32-bit, `__vdso_clock_gettime64` @
 ///   `LINUX_2.6`, and `__kernel_vsyscall` @ `LINUX_2.5` for system calls,
-///   found the same way (`arch/x86/entry/vdso/vdso32/vdso32.lds.S`);
-/// - `loongarch64`: `EM_LOONGARCH` (258), 64-bit, `__vdso_clock_gettime`
-///   @ `LINUX_5.10` (`arch/loongarch/vdso/vdso.lds.S`).
+///   found the same way (`arch/x86/entry/vdso/vdso32/vdso32.lds.S`).
 #[rustfmt::skip]
-const ABIS: [Abi; 3] = [
+const ABIS: [Abi; 4] = [
     // arch/x86/entry/vdso/vdso.lds.S
     Abi { arch: "x86_64", machine: 62, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_2.6") },
     // arch/arm64/kernel/vdso/vdso.lds.S
     Abi { arch: "aarch64", machine: 183, class: Class::Elf64, clock_gettime: clock("__kernel_clock_gettime", "LINUX_2.6.39") },
     // arch/riscv/kernel/vdso/vdso.lds.S
     Abi { arch: "riscv64", machine: 243, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_4.15") },
+    // arch/loongarch/vdso/vdso.lds.S
+    Abi { arch: "loongarch64", machine: 258, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_5.10") },
 ];
 
 /// This target's row.

@@ -2,7 +2,8 @@
 //! programs over `struct seccomp_data`, installed with prctl(2).
 //!
 //! A filter is a list of [`Rule`]s: "system call `nr` (optionally with
-//! argument `i` equal to `v`) gets `action`"; every other call is allowed.
+//! argument `i` equal to `v`, or with some bits of `m` set in it) gets
+//! `action`"; every other call is allowed.
 //! Filters stack: each `install` adds one, and the kernel applies the most
 //! severe action any of them returns (for equal actions, the newest
 //! filter's data wins).
@@ -17,6 +18,7 @@ const BPF_W: u16 = 0x00;
 const BPF_ABS: u16 = 0x20;
 const BPF_JEQ: u16 = 0x10;
 const BPF_JGE: u16 = 0x30;
+const BPF_JSET: u16 = 0x40;
 const BPF_K: u16 = 0x00;
 
 // <linux/seccomp.h>
@@ -51,8 +53,10 @@ const EM_MACHINE: u32 = 62; // EM_X86_64
 const EM_MACHINE: u32 = 183; // EM_AARCH64
 #[cfg(target_arch = "riscv64")]
 const EM_MACHINE: u32 = 243; // EM_RISCV
-/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64` or `AUDIT_ARCH_RISCV64`; all
-/// three are 64-bit little-endian.
+#[cfg(target_arch = "loongarch64")]
+const EM_MACHINE: u32 = 258; // EM_LOONGARCH
+/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64`, `AUDIT_ARCH_RISCV64` or
+/// `AUDIT_ARCH_LOONGARCH64`; all four are 64-bit little-endian.
 pub const AUDIT_ARCH: u32 = EM_MACHINE | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE;
 
 /// x86_64 numbers its x32-ABI calls from this bit up, under the same
@@ -105,6 +109,9 @@ pub struct Rule {
     pub nr: Sysno,
     /// Only when argument `.0` equals `.1` (all 64 bits).
     pub arg: Option<(u32, u64)>,
+    /// Only when argument `.0` has any of the bits of `.1` set (in its low
+    /// 32 bits: C `int` and `unsigned int` flags). Not with `arg`.
+    pub arg_bits: Option<(u32, u32)>,
     /// `RET_* | data`.
     pub action: u32,
 }
@@ -144,9 +151,9 @@ impl Program {
             // current jump up to and including the `ret`.
             let nr = rule.nr.id() as u32;
             p.push(load(DATA_NR));
-            match rule.arg {
-                None => p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1)),
-                Some((index, value)) => {
+            match (rule.arg, rule.arg_bits) {
+                (None, None) => p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1)),
+                (Some((index, value)), None) => {
                     // Little-endian: the low word of `args[i]` comes first.
                     let lo = DATA_ARGS + 8 * index;
                     p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 5));
@@ -155,6 +162,13 @@ impl Program {
                     p.push(load(lo + 4));
                     p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, (value >> 32) as u32, 0, 1));
                 }
+                (None, Some((index, bits))) => {
+                    // `jset` jumps to `jt` if `A & k` is not zero.
+                    p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 3));
+                    p.push(load(DATA_ARGS + 8 * index));
+                    p.push(jump(BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1));
+                }
+                (Some(_), Some(_)) => panic!("a rule matches one argument condition"),
             }
             p.push(ret(rule.action));
         }
@@ -195,8 +209,17 @@ fn last_errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// `e_machine` of this executable's ELF header (`Elf64_Ehdr`, bytes 18
+/// and 19, little-endian): the `EM_*` value of the arch it runs on.
+fn own_e_machine() -> std::io::Result<u16> {
+    use std::io::Read as _;
+    let mut head = [0u8; 20];
+    std::fs::File::open("/proc/self/exe")?.read_exact(&mut head)?;
+    Ok(u16::from_le_bytes([head[18], head[19]]))
+}
+
 /// Fails unless the constants and layouts above match the kernel headers
-/// as the `libc` crate transcribes them.
+/// as the `libc` crate transcribes them, and `EM_MACHINE` this executable.
 pub fn check_abi_against_libc() -> Result<(), String> {
     let mut bad = Vec::new();
     let mut same = |name: &str, ours: u64, theirs: u64| {
@@ -211,6 +234,7 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     same("BPF_ABS", BPF_ABS.into(), libc::BPF_ABS.into());
     same("BPF_JEQ", BPF_JEQ.into(), libc::BPF_JEQ.into());
     same("BPF_JGE", BPF_JGE.into(), libc::BPF_JGE.into());
+    same("BPF_JSET", BPF_JSET.into(), libc::BPF_JSET.into());
     same("BPF_K", BPF_K.into(), libc::BPF_K.into());
     #[cfg(target_arch = "x86_64")]
     let em = libc::EM_X86_64;
@@ -218,7 +242,14 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     let em = libc::EM_AARCH64;
     #[cfg(target_arch = "riscv64")]
     let em = libc::EM_RISCV;
+    // libc has no EM_LOONGARCH; the check below covers it.
+    #[cfg(not(target_arch = "loongarch64"))]
     same("EM_* of this arch", EM_MACHINE.into(), em.into());
+    same(
+        "EM_* of this arch, as e_machine of /proc/self/exe (0: unreadable)",
+        EM_MACHINE.into(),
+        own_e_machine().map_or(0, u64::from),
+    );
     same(
         "SECCOMP_MODE_FILTER",
         SECCOMP_MODE_FILTER.into(),
