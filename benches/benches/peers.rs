@@ -2,14 +2,17 @@
 //! std, interleaved round by round (see `iofd_benches::harness`).
 //!
 //! ```text
-//! cargo bench                         # everything, about a minute and a half
+//! cargo bench                         # everything: about six minutes
 //! cargo bench -- --quick              # a few seconds, rougher numbers
 //! cargo bench -- eventfd memfd        # only the operations named
 //! IOFD_BENCH_ROUNDS=50 cargo bench    # another number of rounds
 //! ```
 //!
-//! Prints the markdown report on stdout (progress goes to stderr) and
-//! writes it to `target/bench-report.md`.
+//! Prints the markdown report on stdout (progress goes to stderr). A run
+//! of every operation at full length writes it to `BENCHMARKS.md` at the
+//! repository root, carrying over the section `scripts/instr-count.sh`
+//! wrote there; any other run writes `target/bench-report.md`, so that
+//! the committed file always shows a whole run.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,19 +22,27 @@ use iofd_benches::harness::{self, Config};
 use iofd_benches::report::{self, Environment};
 use iofd_benches::{OPERATIONS, Operation};
 
-const USAGE: &str = "usage: cargo bench -p iofd-benches -- [--quick] [--rounds N] [OPERATION...]
+fn usage() -> String {
+    let names: Vec<&str> = OPERATIONS.iter().map(|op| op.name).collect();
+    format!(
+        "usage: cargo bench -p iofd-benches -- [--quick] [--rounds N] [OPERATION...]
   --quick      30 short rounds instead of 300 (also IOFD_BENCH_QUICK=1)
   --rounds N   N measured rounds (also IOFD_BENCH_ROUNDS=N)
-  OPERATION    run only these: eventfd timerfd memfd dup raw clock closed";
+  OPERATION    run only these: {}
+A full run of every operation writes BENCHMARKS.md; any other, target/bench-report.md.",
+        names.join(" ")
+    )
+}
 
 fn main() -> ExitCode {
     let (config, operations) = match parse_args() {
         Ok(parsed) => parsed,
         Err(message) => {
-            eprintln!("{message}\n{USAGE}");
+            eprintln!("{message}\n{}", usage());
             return ExitCode::from(2);
         }
     };
+    let whole = operations.len() == OPERATIONS.len() && config == Config::FULL;
     let env = Environment::detect();
     let start = Instant::now();
     let mut measurements = Vec::new();
@@ -40,8 +51,8 @@ fn main() -> ExitCode {
         let measurement = harness::measure(operation, &config);
         eprintln!(
             "{} rounds × {} variants × {} iterations in {:.1} s",
-            config.rounds,
-            measurement.names.len(),
+            measurement.ns_per_op.first().map_or(0, Vec::len),
+            measurement.keys.len(),
             measurement.batch,
             measurement.elapsed.as_secs_f64()
         );
@@ -49,16 +60,27 @@ fn main() -> ExitCode {
     }
     eprintln!("measured in {:.1} s\n", start.elapsed().as_secs_f64());
 
-    let markdown = report::markdown(&env, &config, &measurements);
+    let path = if whole {
+        root().join("BENCHMARKS.md")
+    } else {
+        target_dir().join("bench-report.md")
+    };
+    let previous = std::fs::read_to_string(root().join("BENCHMARKS.md")).unwrap_or_default();
+    let instr = report::instr_section(&previous);
+    let markdown = report::markdown(&env, &config, &measurements, instr);
     print!("{markdown}");
-    let path = report_path();
     match std::fs::create_dir_all(path.parent().unwrap_or(&path))
         .and_then(|()| std::fs::write(&path, &markdown))
     {
-        Ok(()) => eprintln!("\nwritten to {}", path.display()),
-        Err(e) => eprintln!("\ncould not write {}: {e}", path.display()),
+        Ok(()) => {
+            eprintln!("\nwritten to {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("\ncould not write {}: {e}", path.display());
+            ExitCode::FAILURE
+        }
     }
-    ExitCode::SUCCESS
 }
 
 /// The settings and the operations to run, from the command line and the
@@ -77,7 +99,7 @@ fn parse_args() -> Result<(Config, Vec<Operation>), String> {
             "--quick" => quick = true,
             "--rounds" => rounds = Some(parse_rounds(&args.next().unwrap_or_default())?),
             "-h" | "--help" => {
-                println!("{USAGE}");
+                println!("{}", usage());
                 std::process::exit(0);
             }
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
@@ -116,14 +138,16 @@ fn parse_rounds(value: &str) -> Result<usize, String> {
     }
 }
 
-/// `$CARGO_TARGET_DIR/bench-report.md`, or `target/bench-report.md` at the
-/// workspace root. A relative `CARGO_TARGET_DIR` is taken from the
-/// workspace root.
-fn report_path() -> PathBuf {
+/// The repository root: the parent of this package's directory.
+fn root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().unwrap_or(manifest_dir);
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(|dir| root.join(dir))
-        .unwrap_or_else(|| root.join("target"));
-    target.join("bench-report.md")
+    manifest_dir.parent().unwrap_or(manifest_dir).to_owned()
+}
+
+/// `$CARGO_TARGET_DIR`, or `target` at the repository root. A relative
+/// `CARGO_TARGET_DIR` is taken from the root.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root().join(dir))
+        .unwrap_or_else(|| root().join("target"))
 }

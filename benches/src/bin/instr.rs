@@ -2,10 +2,17 @@
 //! `scripts/instr-count.sh` to count its instructions under callgrind.
 //!
 //! ```text
-//! instr <variant> <iterations> [operation]   # operation: eventfd by default
-//! instr --list [operation]                   # the variants, one per line
-//! instr --probe                               # calls the probes below
+//! instr <shape>/<variant> <iterations> [operation]  # e.g. call/iofd; eventfd by default
+//! instr --list [operation]       # the variants as shape/name, one per line
+//! instr --operations             # the operations that run on one thread
+//! instr --columns <shape>        # their variant names of that shape, in table order
+//! instr --probe                  # calls the probes below
 //! ```
+//!
+//! A variant without a shape (`iofd`) is the loop-shaped one. Operations
+//! that run on several threads at once are left out of `--operations`:
+//! callgrind runs one thread at a time, so their counts would say nothing
+//! about contention.
 //!
 //! The probes are `Fd::raw()` and `Fd::is_valid()` compiled on their own,
 //! under fixed symbol names, so the script can show their machine code.
@@ -16,10 +23,12 @@
 
 use std::process::ExitCode;
 
-use iofd_benches::{OPERATIONS, Operation};
+use iofd_benches::{Key, OPERATIONS, Operation, Shape, Variant, report};
 
-const USAGE: &str = "usage: instr <variant> <iterations> [operation]
+const USAGE: &str = "usage: instr <shape>/<variant> <iterations> [operation]
        instr --list [operation]
+       instr --operations
+       instr --columns <shape>
        instr --probe";
 
 /// `Fd::raw()` alone, for the disassembly.
@@ -61,6 +70,13 @@ fn main() -> ExitCode {
 fn run(args: &[&str]) -> Result<(), String> {
     match *args {
         ["--probe"] => probe(),
+        ["--operations"] => {
+            for op in single_threaded() {
+                println!("{}", op.name);
+            }
+            Ok(())
+        }
+        ["--columns", shape] => columns(shape),
         ["--list"] => list("eventfd"),
         ["--list", operation] => list(operation),
         [variant, iterations] => repeat("eventfd", variant, iterations),
@@ -76,21 +92,55 @@ fn operation(name: &str) -> Result<Operation, String> {
     })
 }
 
-fn list(name: &str) -> Result<(), String> {
-    for variant in (operation(name)?.variants)() {
-        println!("{}", variant.name());
+/// The operations whose variants run on one thread, in report order.
+fn single_threaded() -> Vec<Operation> {
+    OPERATIONS
+        .iter()
+        .copied()
+        .filter(|op| (op.variants)().iter().all(|v| v.threads() == 1))
+        .collect()
+}
+
+/// The variant names of `shape` over the single-threaded operations, in
+/// the order of the report's columns.
+fn columns(shape: &str) -> Result<(), String> {
+    let shape = Shape::from_name(shape).ok_or_else(|| format!("no shape {shape:?}"))?;
+    let keys: Vec<Vec<Key>> = single_threaded()
+        .iter()
+        .map(|op| (op.variants)().iter().map(Variant::key).collect())
+        .collect();
+    let lists: Vec<&[Key]> = keys.iter().map(Vec::as_slice).collect();
+    for name in report::columns(shape, &lists) {
+        println!("{name}");
     }
     Ok(())
+}
+
+fn list(name: &str) -> Result<(), String> {
+    for variant in (operation(name)?.variants)() {
+        println!("{}", variant.key());
+    }
+    Ok(())
+}
+
+/// `shape/name`, or a bare `name` for the loop shape.
+fn parse_key(id: &str) -> Option<(Shape, &str)> {
+    match id.split_once('/') {
+        Some((shape, name)) => Some((Shape::from_name(shape)?, name)),
+        None => Some((Shape::Loop, id)),
+    }
 }
 
 fn repeat(name: &str, variant: &str, iterations: &str) -> Result<(), String> {
     let iterations: u64 = iterations
         .parse()
         .map_err(|_| format!("iterations must be a number, not {iterations:?}"))?;
+    let (shape, wanted) = parse_key(variant)
+        .ok_or_else(|| format!("no shape in {variant:?}: it is loop/<name> or call/<name>"))?;
     let mut variants = (operation(name)?.variants)();
     let chosen = variants
         .iter_mut()
-        .find(|v| v.name() == variant)
+        .find(|v| v.key().shape == shape && v.name() == wanted)
         .ok_or_else(|| format!("{name} has no variant {variant:?}"))?;
     chosen.run(iterations);
     Ok(())

@@ -1,5 +1,8 @@
 //! eventfd round trip: add 1 to the counter (an 8-byte write(2)), then take
 //! it back (an 8-byte read(2)), on a non-blocking eventfd.
+//!
+//! The per-call functions (`*_round_trip`) are also what each thread of
+//! the contention benchmark runs.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -7,9 +10,10 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 
 use iofd::raw::{self, Sysno};
+use iofd::{EventFd, FdGuard};
 
 use super::{NONBLOCK_CLOEXEC, arg, owned_from_libc, owned_from_syscall};
-use crate::Variant;
+use crate::{Shape, Variant};
 
 /// The size of every eventfd read and write.
 const COUNTER: usize = 8;
@@ -19,28 +23,166 @@ pub(crate) fn variants() -> Vec<Variant> {
         floor(),
         floor_guard(),
         iofd(),
+        held_guard_loop(),
         rustix(),
         libc(),
         nix(),
         std(),
+        Variant::call("floor", raw_eventfd("eventfd/call/floor", 0), |fd| {
+            floor_round_trip(fd)
+        }),
+        Variant::call("iofd", iofd_eventfd("eventfd/call/iofd"), |ev| {
+            iofd_round_trip(ev)
+        }),
+        held_guard_call(),
+        Variant::call("rustix", rustix_eventfd("eventfd/call/rustix"), |fd| {
+            rustix_round_trip(fd)
+        }),
+        Variant::call("libc", libc_eventfd("eventfd/call/libc", 0), |fd| {
+            libc_round_trip(fd)
+        }),
     ]
 }
 
-/// An eventfd created with eventfd2(2) through `iofd::raw`.
-pub(crate) fn raw_eventfd(what: &str) -> OwnedFd {
+/// A non-blocking eventfd created with eventfd2(2) through `iofd::raw`,
+/// with `extra` flags (`EFD_SEMAPHORE`).
+pub(crate) fn raw_eventfd(what: &str, extra: libc::c_int) -> OwnedFd {
+    let flags = arg::int(NONBLOCK_CLOEXEC | extra);
     // SAFETY: eventfd2 takes no memory argument.
-    let ret = unsafe { raw::syscall2_readonly(Sysno::eventfd2, 0, arg::int(NONBLOCK_CLOEXEC)) };
+    let ret = unsafe { raw::syscall2_readonly(Sysno::eventfd2, 0, flags) };
     owned_from_syscall(what, ret)
 }
 
-/// An eventfd created with libc's `eventfd`.
-pub(crate) fn libc_eventfd(what: &str) -> OwnedFd {
+/// A non-blocking eventfd created with libc's `eventfd`, with `extra`
+/// flags (`EFD_SEMAPHORE`).
+pub(crate) fn libc_eventfd(what: &str, extra: libc::c_int) -> OwnedFd {
     // SAFETY: eventfd takes no pointer.
-    owned_from_libc(what, unsafe { libc::eventfd(0, NONBLOCK_CLOEXEC) })
+    owned_from_libc(what, unsafe { libc::eventfd(0, NONBLOCK_CLOEXEC | extra) })
+}
+
+fn iofd_eventfd(what: &str) -> EventFd {
+    EventFd::new(0).unwrap_or_else(|e| panic!("{what}: EventFd::new: {e}"))
+}
+
+fn rustix_eventfd(what: &str) -> OwnedFd {
+    use rustix::event::{EventfdFlags, eventfd};
+
+    let flags = EventfdFlags::NONBLOCK | EventfdFlags::CLOEXEC;
+    eventfd(0, flags).unwrap_or_else(|e| panic!("{what}: eventfd: {e}"))
+}
+
+/// The floor's round trip in a function of its own, as a user of
+/// `iofd::raw` writes it.
+#[inline(never)]
+pub(crate) fn floor_round_trip(fd: &OwnedFd) {
+    let fd = arg::int(fd.as_raw_fd());
+    let one = 1u64;
+    // SAFETY: `fd` is an open eventfd the caller owns, and `one` is
+    // `COUNTER` readable bytes; write(2) writes no memory.
+    let w = unsafe { raw::syscall3_readonly(Sysno::write, fd, arg::ptr(&one), COUNTER) };
+    let mut count = 0u64;
+    // SAFETY: `count` is `COUNTER` writable bytes that nothing borrows.
+    let r = unsafe { raw::syscall3(Sysno::read, fd, arg::ptr_mut(&mut count), COUNTER) };
+    assert!(
+        w == COUNTER && r == COUNTER && count == 1,
+        "eventfd/call/floor: write, read or count wrong"
+    );
+}
+
+/// iofd's round trip, as its documentation shows it.
+#[inline(never)]
+pub(crate) fn iofd_round_trip(ev: &EventFd) {
+    ev.signal(1).expect("eventfd/call/iofd: signal");
+    let count = ev.wait().expect("eventfd/call/iofd: wait");
+    assert_eq!(count, 1, "eventfd/call/iofd: wait");
+}
+
+/// The round trip on a held guard: the bare system calls.
+#[inline(never)]
+pub(crate) fn guard_round_trip(g: &FdGuard<'_>) {
+    let w = g
+        .write(&1u64.to_ne_bytes())
+        .expect("eventfd/call/held-guard: write");
+    let mut buf = [0u8; COUNTER];
+    let r = g.read(&mut buf).expect("eventfd/call/held-guard: read");
+    let count = u64::from_ne_bytes(buf);
+    assert!(
+        w == COUNTER && r == COUNTER && count == 1,
+        "eventfd/call/held-guard: write, read or count wrong"
+    );
+}
+
+/// rustix's round trip.
+#[inline(never)]
+pub(crate) fn rustix_round_trip(fd: &OwnedFd) {
+    let w = rustix::io::write(fd, &1u64.to_ne_bytes()).expect("eventfd/call/rustix: write");
+    let mut buf = [0u8; COUNTER];
+    let r = rustix::io::read(fd, &mut buf).expect("eventfd/call/rustix: read");
+    let count = u64::from_ne_bytes(buf);
+    assert!(
+        w == COUNTER && r == COUNTER && count == 1,
+        "eventfd/call/rustix: write, read or count wrong"
+    );
+}
+
+/// libc's round trip.
+#[inline(never)]
+pub(crate) fn libc_round_trip(fd: &OwnedFd) {
+    let fd = fd.as_raw_fd();
+    let one = 1u64;
+    // SAFETY: `fd` is an open eventfd the caller owns, and `one` is
+    // `COUNTER` readable bytes.
+    let w = unsafe { libc::write(fd, (&raw const one).cast(), COUNTER) };
+    let mut count = 0u64;
+    // SAFETY: `count` is `COUNTER` writable bytes that nothing borrows.
+    let r = unsafe { libc::read(fd, (&raw mut count).cast(), COUNTER) };
+    assert!(
+        w == 8 && r == 8 && count == 1,
+        "eventfd/call/libc: write, read or count wrong"
+    );
+}
+
+/// iofd with one guard held for a whole batch: each round trip is
+/// `FdGuard::write` + `FdGuard::read`, the bare system calls, written in
+/// the loop.
+fn held_guard_loop() -> Variant {
+    let ev = iofd_eventfd("eventfd/held-guard");
+    Variant::batch("held-guard", Shape::Loop, move |n| {
+        let g = black_box(&ev)
+            .fd()
+            .borrow()
+            .expect("eventfd/held-guard: borrow");
+        for _ in 0..n {
+            let w = g
+                .write(&black_box(1u64).to_ne_bytes())
+                .expect("eventfd/held-guard: write");
+            let mut buf = [0u8; COUNTER];
+            let r = g.read(&mut buf).expect("eventfd/held-guard: read");
+            let count = u64::from_ne_bytes(buf);
+            assert!(
+                black_box(w) == COUNTER && black_box(r) == COUNTER && count == 1,
+                "eventfd/held-guard: write {w}, read {r}, count {count}"
+            );
+        }
+    })
+}
+
+/// [`held_guard_loop`] with each round trip a call of [`guard_round_trip`].
+fn held_guard_call() -> Variant {
+    let ev = iofd_eventfd("eventfd/call/held-guard");
+    Variant::batch("held-guard", Shape::Call, move |n| {
+        let g = black_box(&ev)
+            .fd()
+            .borrow()
+            .expect("eventfd/call/held-guard: borrow");
+        for _ in 0..n {
+            guard_round_trip(black_box(&g));
+        }
+    })
 }
 
 fn floor() -> Variant {
-    Variant::new("floor", raw_eventfd("eventfd/floor"), |fd| {
+    Variant::new("floor", raw_eventfd("eventfd/floor", 0), |fd| {
         let fd = arg::int(black_box(fd.as_raw_fd()));
         let one = black_box(1u64);
         // SAFETY: `fd` is this variant's open eventfd, and `one` is
@@ -62,7 +204,7 @@ fn floor() -> Variant {
 /// that counts the call in, a fetch-sub that counts it out), and nothing
 /// else of iofd runs. It splits iofd's time into the guard and the rest.
 fn floor_guard() -> Variant {
-    let owned = raw_eventfd("eventfd/floor+guard");
+    let owned = raw_eventfd("eventfd/floor+guard", 0);
     // SAFETY: `owned` gives up the descriptor, which the `Fd` now owns.
     let fd = unsafe { iofd::Fd::from_raw(owned.into_raw_fd()) };
     Variant::new("floor+guard", fd, |fd| {
@@ -91,8 +233,7 @@ fn floor_guard() -> Variant {
 }
 
 fn iofd() -> Variant {
-    let ev = iofd::EventFd::new(0).expect("eventfd/iofd: EventFd::new");
-    Variant::new("iofd", ev, |ev| {
+    Variant::new("iofd", iofd_eventfd("eventfd/iofd"), |ev| {
         let ev = black_box(&*ev);
         ev.signal(black_box(1)).expect("eventfd/iofd: signal");
         let count = black_box(ev.wait().expect("eventfd/iofd: wait"));
@@ -101,11 +242,7 @@ fn iofd() -> Variant {
 }
 
 fn rustix() -> Variant {
-    use rustix::event::{EventfdFlags, eventfd};
-
-    let flags = EventfdFlags::NONBLOCK | EventfdFlags::CLOEXEC;
-    let fd = eventfd(0, flags).expect("eventfd/rustix: eventfd");
-    Variant::new("rustix", fd, |fd| {
+    Variant::new("rustix", rustix_eventfd("eventfd/rustix"), |fd| {
         let fd = black_box(&*fd);
         let w =
             rustix::io::write(fd, &black_box(1u64).to_ne_bytes()).expect("eventfd/rustix: write");
@@ -120,7 +257,7 @@ fn rustix() -> Variant {
 }
 
 fn libc() -> Variant {
-    Variant::new("libc", libc_eventfd("eventfd/libc"), |fd| {
+    Variant::new("libc", libc_eventfd("eventfd/libc", 0), |fd| {
         let fd = black_box(fd.as_raw_fd());
         let one = black_box(1u64);
         // SAFETY: `fd` is this variant's open eventfd, and `one` is
@@ -153,7 +290,7 @@ fn nix() -> Variant {
 }
 
 fn std() -> Variant {
-    let file = File::from(libc_eventfd("eventfd/std"));
+    let file = File::from(libc_eventfd("eventfd/std", 0));
     Variant::new("std", file, |file| {
         let mut file = black_box(&*file);
         let w = file

@@ -12,6 +12,7 @@
 //!   result, panicking with the operation and variant in the message.
 
 pub(crate) mod clock;
+pub(crate) mod contention;
 pub(crate) mod dup;
 pub(crate) mod eventfd;
 pub(crate) mod handle;
