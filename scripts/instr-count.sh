@@ -48,7 +48,7 @@ if ! [ "$n2" -gt "$n1" ] 2>/dev/null; then
     exit 2
 fi
 
-cargo build --quiet --release -p iofd-benches --bin instr
+cargo build --quiet --release -p iofd-benches --features instr --bin instr
 bin=${CARGO_TARGET_DIR:-target}/release/instr
 mapfile -t every < <("$bin" --operations)
 operations=("$@")

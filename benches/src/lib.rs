@@ -15,6 +15,9 @@
 //! variants, and a line in [`OPERATIONS`]: the bench, the report and
 //! `scripts/instr-count.sh` find it there.
 
+// The benchmarks are Linux programs; elsewhere the package is empty.
+#![cfg_attr(not(target_os = "linux"), no_std)]
+#![cfg(target_os = "linux")]
 #![deny(
     missing_docs,
     unsafe_op_in_unsafe_fn,
