@@ -2,7 +2,7 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64). It is `#![no_std]`, needs no allocator and
+//! (x86_64, aarch64, riscv64, ARMv7, i686). It is `#![no_std]`, needs no allocator and
 //! no libc, and runs the same on `*-linux-*` targets and on bare-metal
 //! `*-none` targets that sit on a Linux kernel.
 //!
@@ -104,6 +104,8 @@
 #[cfg_attr(target_arch = "x86_64", path = "../arch/x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
+#[cfg_attr(target_arch = "arm", path = "../arch/arm.rs")]
+#[cfg_attr(target_arch = "x86", path = "../arch/x86.rs")]
 mod arch;
 
 #[cfg(any(test, feature = "std"))]

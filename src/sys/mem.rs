@@ -3,7 +3,9 @@
 
 use core::ffi::CStr;
 
-use super::{BorrowedFd, arg, ret, ret_int, ret_unit};
+#[cfg(target_pointer_width = "64")]
+use super::ret;
+use super::{BorrowedFd, arg, ret_int, ret_unit};
 use crate::Result;
 use crate::raw::{self, Sysno};
 
@@ -40,6 +42,7 @@ pub(crate) fn memfd_create(name: &CStr, flags: u32) -> Result<i32> {
 }
 
 /// ftruncate(2); `len` is a non-negative `off_t`.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn ftruncate(fd: BorrowedFd<'_>, len: i64) -> Result<()> {
     // SAFETY: no memory argument.
@@ -76,6 +79,7 @@ pub(crate) fn fcntl_get_seals(fd: BorrowedFd<'_>) -> Result<u32> {
 }
 
 /// mmap(2) at an address of the kernel's choosing; returns the address.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn mmap(
     len: usize,

@@ -10,6 +10,8 @@
 //! practice). This keeps every `unsafe` block below down to the memory
 //! arguments, which each one justifies.
 
+#[cfg(target_pointer_width = "32")]
+mod abi32;
 pub(crate) mod arg;
 mod epoll;
 mod event;
@@ -21,6 +23,8 @@ mod signal;
 mod socket;
 mod time;
 
+#[cfg(target_pointer_width = "32")]
+pub(crate) use abi32::*;
 pub(crate) use epoll::*;
 pub(crate) use event::*;
 pub(crate) use io::*;
@@ -155,6 +159,18 @@ mod abi_tests {
 
     #[test]
     fn timespec_layouts() {
+        // `struct __kernel_timespec` is two `long long`s on every arch
+        // (include/uapi/linux/time_types.h); `struct __kernel_itimerspec`
+        // two of those.
+        assert_eq!(size_of::<Timespec>(), 16);
+        assert_eq!(offset_of!(Timespec, tv_nsec), 8);
+        assert_eq!(size_of::<Itimerspec>(), 32);
+        assert_eq!(offset_of!(Itimerspec, it_value), 16);
+        // It is libc's `struct timespec` on the 64-bit targets only: glibc's
+        // 32-bit one is the old `long` pair (`sys::Timespec32`).
+        if cfg!(target_pointer_width = "32") {
+            return;
+        }
         assert_eq!(size_of::<Timespec>(), size_of::<libc::timespec>());
         assert_eq!(align_of::<Timespec>(), align_of::<libc::timespec>());
         assert_eq!(

@@ -51,9 +51,19 @@ const EM_MACHINE: u32 = 62; // EM_X86_64
 const EM_MACHINE: u32 = 183; // EM_AARCH64
 #[cfg(target_arch = "riscv64")]
 const EM_MACHINE: u32 = 243; // EM_RISCV
-/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64` or `AUDIT_ARCH_RISCV64`; all
-/// three are 64-bit little-endian.
-pub const AUDIT_ARCH: u32 = EM_MACHINE | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE;
+#[cfg(target_arch = "x86")]
+const EM_MACHINE: u32 = 3; // EM_386
+#[cfg(target_arch = "arm")]
+const EM_MACHINE: u32 = 40; // EM_ARM
+/// The 64-bit flag of the `arch` word, on the 64-bit targets.
+const WIDTH: u32 = if cfg!(target_pointer_width = "64") {
+    AUDIT_ARCH_64BIT
+} else {
+    0
+};
+/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64`, `AUDIT_ARCH_RISCV64`,
+/// `AUDIT_ARCH_I386` or `AUDIT_ARCH_ARM`: all little-endian.
+pub const AUDIT_ARCH: u32 = EM_MACHINE | WIDTH | AUDIT_ARCH_LE;
 
 /// x86_64 numbers its x32-ABI calls from this bit up, under the same
 /// `arch` word; a filter matching 64-bit numbers must reject them.
@@ -218,6 +228,10 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     let em = libc::EM_AARCH64;
     #[cfg(target_arch = "riscv64")]
     let em = libc::EM_RISCV;
+    #[cfg(target_arch = "x86")]
+    let em = libc::EM_386;
+    #[cfg(target_arch = "arm")]
+    let em = libc::EM_ARM;
     same("EM_* of this arch", EM_MACHINE.into(), em.into());
     same(
         "SECCOMP_MODE_FILTER",
