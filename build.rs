@@ -46,8 +46,7 @@ fn main() {
     // (`ldrexd`/`strexd` for the 64-bit atomics; `udf` as the trap).
     // Stable Rust shows no arm target features to `cfg`, so the target's
     // name tells: `thumb*` targets are Thumb, `armv7*` are ARMv7 in A32.
-    let arm_ok = arch != "arm"
-        || (target.starts_with("armv7") && !has(&features, "thumb-mode"));
+    let arm_ok = arch != "arm" || (target.starts_with("armv7") && !has(&features, "thumb-mode"));
     let supported = OSES.contains(&os.as_str())
         && ARCHES.iter().any(|&(a, _)| a == arch)
         && arm_ok

@@ -558,7 +558,10 @@ mod tests {
             assert_eq!(syscall0(nr(Sysno::getpid)) as i32, libc::getpid());
             assert_eq!(syscall0_readonly(nr(Sysno::getpid)) as i32, libc::getpid());
             assert_eq!(syscall1(nr(Sysno::getpgid), 0) as i32, libc::getpgid(0));
-            assert_eq!(syscall1_readonly(nr(Sysno::getsid), 0) as i32, libc::getsid(0));
+            assert_eq!(
+                syscall1_readonly(nr(Sysno::getsid), 0) as i32,
+                libc::getsid(0)
+            );
 
             let mut ts = [0_i64; 2];
             let p = ts.as_mut_ptr() as usize;
@@ -580,7 +583,10 @@ mod tests {
             assert_eq!(syscall4(nr(Sysno::rt_sigprocmask), 0, 0, o, 8), 0);
             let mut theirs: libc::sigset_t = core::mem::zeroed();
             assert_eq!(libc::pthread_sigmask(0, core::ptr::null(), &mut theirs), 0);
-            assert_eq!(libc::sigismember(&theirs, libc::SIGUSR1) == 1, old & (1 << 9) != 0);
+            assert_eq!(
+                libc::sigismember(&theirs, libc::SIGUSR1) == 1,
+                old & (1 << 9) != 0
+            );
 
             // A memfd of two 4096-byte units, the second one starting "B".
             let fd = libc::memfd_create(c"arity".as_ptr(), 0);

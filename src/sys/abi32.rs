@@ -66,7 +66,9 @@ pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Ret {
     // the file may be mapped into this process.
     Ret(unsafe {
         match arg::pair(offset) {
-            arg::Pair::Padded([pad, lo, hi]) => raw::syscall6(Sysno::pwrite64, f, p, n, pad, lo, hi),
+            arg::Pair::Padded([pad, lo, hi]) => {
+                raw::syscall6(Sysno::pwrite64, f, p, n, pad, lo, hi)
+            }
             arg::Pair::Packed([lo, hi]) => raw::syscall5(Sysno::pwrite64, f, p, n, lo, hi),
         }
     })
@@ -269,7 +271,13 @@ pub(crate) fn timerfd_settime_old(
     // SAFETY: `new` is a valid `itimerspec` the kernel reads; `old` is
     // valid for the one `itimerspec` it writes.
     let call = || unsafe {
-        raw::syscall4(Sysno::timerfd_settime64, f, fl, arg::ptr(new), arg::ptr_mut(old))
+        raw::syscall4(
+            Sysno::timerfd_settime64,
+            f,
+            fl,
+            arg::ptr(new),
+            arg::ptr_mut(old),
+        )
     };
     if let Some(r) = TIMERFD_SETTIME64.call(call) {
         return Ret(r);
@@ -343,7 +351,10 @@ mod tests {
         // libc's `timespec` on 32-bit glibc is the 32-bit one (its default
         // `time_t` is a `long`).
         assert_eq!(size_of::<Timespec32>(), size_of::<libc::timespec>());
-        assert_eq!(offset_of!(Timespec32, tv_nsec), offset_of!(libc::timespec, tv_nsec));
+        assert_eq!(
+            offset_of!(Timespec32, tv_nsec),
+            offset_of!(libc::timespec, tv_nsec)
+        );
         assert_eq!(size_of::<Itimerspec32>(), size_of::<libc::itimerspec>());
         assert_eq!(
             offset_of!(Itimerspec32, it_value),
@@ -354,9 +365,18 @@ mod tests {
     #[test]
     fn times_beyond_32_bits_are_errors_or_clamped_never_truncated() {
         let t = |tv_sec, tv_nsec| Timespec { tv_sec, tv_nsec };
-        assert_eq!(Timespec32::new(&t(5, 7)), Ok(Timespec32 { tv_sec: 5, tv_nsec: 7 }));
+        assert_eq!(
+            Timespec32::new(&t(5, 7)),
+            Ok(Timespec32 {
+                tv_sec: 5,
+                tv_nsec: 7
+            })
+        );
         assert_eq!(Timespec32::new(&t(1 << 32, 0)), Err(EOVERFLOW));
-        assert_eq!(Timespec32::new(&t(i64::from(i32::MAX) + 1, 0)), Err(EOVERFLOW));
+        assert_eq!(
+            Timespec32::new(&t(i64::from(i32::MAX) + 1, 0)),
+            Err(EOVERFLOW)
+        );
         assert_eq!(Timespec32::new(&t(0, 1 << 32)), Err(EINVAL));
         let spec = Itimerspec {
             it_interval: t(0, 0),

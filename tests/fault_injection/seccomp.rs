@@ -187,13 +187,17 @@ impl Program {
             filter: self.insns.as_ptr(),
         };
         // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) reads no memory.
-        if unsafe { libc::prctl(PR_SET_NO_NEW_PRIVS, 1_u64, 0_u64, 0_u64, 0_u64) } != 0 {
+        // prctl(2) is variadic over `unsigned long`s: 32 bits wide on the
+        // 32-bit targets.
+        let (one, zero): (libc::c_ulong, libc::c_ulong) = (1, 0);
+        if unsafe { libc::prctl(PR_SET_NO_NEW_PRIVS, one, zero, zero, zero) } != 0 {
             return Err(last_errno());
         }
-        let addr = &prog as *const SockFprog as u64;
+        let addr = &prog as *const SockFprog as libc::c_ulong;
+        let mode = libc::c_ulong::from(SECCOMP_MODE_FILTER);
         // SAFETY: `prog` points to `len` valid instructions in `self`, and
         // the kernel copies the program before prctl returns.
-        let r = unsafe { libc::prctl(PR_SET_SECCOMP, u64::from(SECCOMP_MODE_FILTER), addr, 0, 0) };
+        let r = unsafe { libc::prctl(PR_SET_SECCOMP, mode, addr, zero, zero) };
         if r != 0 {
             return Err(last_errno());
         }
