@@ -7,29 +7,30 @@
 //!   alignment ([`PAIRS_START_EVEN`] is false);
 //! - two ways in, both preserving every register but `eax`:
 //!   - `int $0x80`: the kernel saves all registers on entry and returns
-//!     with `iret`, which restores `EFLAGS` (so flags survive,
-//!     `preserves_flags`), and does not touch the user stack (`nostack`);
+//!     with `iret`, which restores `EFLAGS`; it does not touch the user
+//!     stack;
 //!   - a `call` to `__kernel_vsyscall` in the vDSO, whose address is the
 //!     auxiliary vector's `AT_SYSINFO`: the fast entry (`sysenter` or
 //!     `syscall`), which the kernel documents as "the ONLY correct way to
 //!     make a fast 32-bit system call on Linux" (the comment on
-//!     `__kernel_vsyscall` in arch/x86/entry/vdso/vdso32/system_call.S;
-//!     "Open-coding int $0x80 is also fine, but it's slow"). It saves and
-//!     restores `ecx`, `edx` and `ebp` on the stack itself, so it uses the
-//!     stack (no `nostack`) and promises nothing about flags (no
-//!     `preserves_flags`);
+//!     `__kernel_vsyscall` in arch/x86/entry/vdso/vdso32/system_call.S,
+//!     which adds "Open-coding int $0x80 is also fine, but it's slow").
+//!     It saves and restores `ecx`, `edx` and `ebp` on the user stack
+//!     itself, and promises nothing about flags;
 //! - neither touches the x87, MMX or SSE registers of the task.
 //!
-//! Each stub takes the vDSO entry when one is known ([`set_vsyscall`]) and
-//! `int $0x80` otherwise (no vDSO, as under qemu-user).
+//! Each stub is one asm block that tests the entry ([`set_vsyscall`]; 0
+//! when none is known, as under qemu-user, which has no vDSO) and takes
+//! `call` or `int $0x80`. The block may push on the stack (no `nostack`)
+//! and changes flags (`test`; no `preserves_flags`).
 //!
 //! `asm!` refuses `esi` (LLVM's base pointer on x86) and `ebp` (the frame
 //! pointer) as operands, so the stubs with four or more arguments pass
-//! those arguments (and the number, and the entry) in a block of words in
-//! memory whose address is in `eax`, load `esi` and `ebp` from it inside
+//! those arguments (and the number, and the entry) in a [`Block`] of words
+//! in memory whose address is in `eax`, load `esi` and `ebp` from it inside
 //! the template and restore them from the stack before the block ends:
 //! their values are unchanged afterwards, hence they are not clobbered.
-//! The block needs no register beyond the six named ones, so the stubs
+//! The block needs no register beyond the five named ones, so the stubs
 //! inline into any function, even one where LLVM keeps `esi` as its base
 //! pointer.
 //!
@@ -80,6 +81,18 @@ struct Block {
     entry: usize,
 }
 
+impl Block {
+    #[inline(always)]
+    fn new(nr: usize, a3: usize, a5: usize) -> Block {
+        Block {
+            a3,
+            a5,
+            nr,
+            entry: vsyscall(),
+        }
+    }
+}
+
 /// Issues system call `nr` with no argument.
 ///
 /// # Safety
@@ -87,19 +100,15 @@ struct Block {
 #[inline]
 pub unsafe fn syscall0(nr: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                options(nostack, preserves_flags));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret);
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret);
     }
     ret
 }
@@ -111,21 +120,16 @@ pub unsafe fn syscall0(nr: usize) -> usize {
 #[inline]
 pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0,
-                options(nostack, preserves_flags));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0);
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0);
     }
     ret
 }
@@ -137,21 +141,16 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
 #[inline]
 pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1,
-                options(nostack, preserves_flags));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1);
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0, in("ecx") a1);
     }
     ret
 }
@@ -163,21 +162,16 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
 #[inline]
 pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(nostack, preserves_flags));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2);
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2);
     }
     ret
 }
@@ -189,34 +183,21 @@ pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
 #[inline]
 pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
     let ret;
-    let block = Block {
-        a3,
-        a5: 0,
-        nr,
-        entry: vsyscall(),
-    };
+    let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push esi",
-                "mov esi, [eax]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(preserves_flags));
-        } else {
-            asm!("push esi",
-                "mov esi, [eax]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2);
-        }
+        asm!("push esi",
+            "mov esi, [eax]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2);
     }
     ret
 }
@@ -226,34 +207,23 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
 /// # Safety
 /// See [`crate::raw::syscall5`].
 #[inline]
-#[rustfmt::skip]
-pub unsafe fn syscall5(
-    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
-) -> usize {
+pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
     let ret;
-    let block = Block { a3, a5: 0, nr, entry: vsyscall() };
+    let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push esi",
-                "mov esi, [eax]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(preserves_flags));
-        } else {
-            asm!("push esi",
-                "mov esi, [eax]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4);
-        }
+        asm!("push esi",
+            "mov esi, [eax]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4);
     }
     ret
 }
@@ -263,34 +233,31 @@ pub unsafe fn syscall5(
 /// # Safety
 /// See [`crate::raw::syscall6`].
 #[inline]
-#[rustfmt::skip]
 pub unsafe fn syscall6(
-    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
 ) -> usize {
     let ret;
-    let block = Block { a3, a5, nr, entry: vsyscall() };
+    let block = Block::new(nr, a3, a5);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push ebp", "push esi",
-                "mov esi, [eax]", "mov ebp, [eax + 4]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi", "pop ebp",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(preserves_flags));
-        } else {
-            asm!("push ebp", "push esi",
-                "mov esi, [eax]", "mov ebp, [eax + 4]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi", "pop ebp",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4);
-        }
+        asm!("push ebp", "push esi",
+            "mov esi, [eax]", "mov ebp, [eax + 4]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi", "pop ebp",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4);
     }
     ret
 }
@@ -302,20 +269,16 @@ pub unsafe fn syscall6(
 #[inline]
 pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                options(nostack, preserves_flags, readonly));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                options(readonly));
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            options(readonly));
     }
     ret
 }
@@ -327,22 +290,17 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
 #[inline]
 pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0,
-                options(nostack, preserves_flags, readonly));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0,
-                options(readonly));
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0,
+            options(readonly));
     }
     ret
 }
@@ -354,22 +312,17 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
 #[inline]
 pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1,
-                options(nostack, preserves_flags, readonly));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1,
-                options(readonly));
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0, in("ecx") a1,
+            options(readonly));
     }
     ret
 }
@@ -381,22 +334,17 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
 #[inline]
 pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
-    let entry = vsyscall();
-    // SAFETY: the caller upholds the system call's contract; `entry` is 0
-    // or `__kernel_vsyscall` (`set_vsyscall`).
+    // SAFETY: the caller upholds the system call's contract; the entry is
+    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
     unsafe {
-        if entry == 0 {
-            asm!("int 0x80",
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(nostack, preserves_flags, readonly));
-        } else {
-            asm!("call {entry}",
-                entry = in(reg) entry,
-                inlateout("eax") nr => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(readonly));
-        }
+        asm!("test {entry}, {entry}", "jz 2f",
+            "call {entry}", "jmp 3f",
+            "2:", "int 0x80",
+            "3:",
+            entry = in(reg) vsyscall(),
+            inlateout("eax") nr => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2,
+            options(readonly));
     }
     ret
 }
@@ -408,35 +356,22 @@ pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> u
 #[inline]
 pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
     let ret;
-    let block = Block {
-        a3,
-        a5: 0,
-        nr,
-        entry: vsyscall(),
-    };
+    let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push esi",
-                "mov esi, [eax]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(preserves_flags, readonly));
-        } else {
-            asm!("push esi",
-                "mov esi, [eax]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2,
-                options(readonly));
-        }
+        asm!("push esi",
+            "mov esi, [eax]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2,
+            options(readonly));
     }
     ret
 }
@@ -446,35 +381,31 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
 /// # Safety
 /// See [`crate::raw::syscall5_readonly`].
 #[inline]
-#[rustfmt::skip]
 pub unsafe fn syscall5_readonly(
-    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize,
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
 ) -> usize {
     let ret;
-    let block = Block { a3, a5: 0, nr, entry: vsyscall() };
+    let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push esi",
-                "mov esi, [eax]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(preserves_flags, readonly));
-        } else {
-            asm!("push esi",
-                "mov esi, [eax]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(readonly));
-        }
+        asm!("push esi",
+            "mov esi, [eax]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
+            options(readonly));
     }
     ret
 }
@@ -484,35 +415,32 @@ pub unsafe fn syscall5_readonly(
 /// # Safety
 /// See [`crate::raw::syscall6_readonly`].
 #[inline]
-#[rustfmt::skip]
 pub unsafe fn syscall6_readonly(
-    nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize, a5: usize,
+    nr: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
 ) -> usize {
     let ret;
-    let block = Block { a3, a5, nr, entry: vsyscall() };
+    let block = Block::new(nr, a3, a5);
     // SAFETY: the caller upholds the system call's contract; `block` is
-    // valid for the four words the template reads, and `entry` is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored
-    // before the block ends.
+    // valid for the four words the template reads, and its entry is 0 or
+    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored before the
+    // block ends.
     unsafe {
-        if block.entry == 0 {
-            asm!("push ebp", "push esi",
-                "mov esi, [eax]", "mov ebp, [eax + 4]", "mov eax, [eax + 8]",
-                "int 0x80",
-                "pop esi", "pop ebp",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(preserves_flags, readonly));
-        } else {
-            asm!("push ebp", "push esi",
-                "mov esi, [eax]", "mov ebp, [eax + 4]",
-                "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
-                "call dword ptr [esp]", "lea esp, [esp + 4]",
-                "pop esi", "pop ebp",
-                inlateout("eax") core::ptr::from_ref(&block) => ret,
-                in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
-                options(readonly));
-        }
+        asm!("push ebp", "push esi",
+            "mov esi, [eax]", "mov ebp, [eax + 4]",
+            "cmp dword ptr [eax + 12], 0", "je 2f",
+            "push dword ptr [eax + 12]", "mov eax, [eax + 8]",
+            "call dword ptr [esp]", "lea esp, [esp + 4]", "jmp 3f",
+            "2:", "mov eax, [eax + 8]", "int 0x80",
+            "3:", "pop esi", "pop ebp",
+            inlateout("eax") &raw const block => ret,
+            in("ebx") a0, in("ecx") a1, in("edx") a2, in("edi") a4,
+            options(readonly));
     }
     ret
 }

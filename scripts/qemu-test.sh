@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Runs the test suite for one architecture under qemu-user.
 #
-#   scripts/qemu-test.sh <x86_64|aarch64|riscv64> [extra `cargo test` args]
+#   scripts/qemu-test.sh <x86_64|aarch64|riscv64|armv7|i686> [extra `cargo test` args]
 #
 # Needs qemu-user and, for the foreign arches, the Debian cross compilers
-# (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu) and the rustup targets.
-# The aarch64 and riscv64 linkers and runners come from .cargo/config.toml;
-# x86_64 gets an explicit qemu-x86_64 runner here, so the native build
-# still runs natively. The seccomp fault-injection cells are skipped (see
+# (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu, gcc-arm-linux-gnueabihf,
+# gcc-i686-linux-gnu) and the rustup targets. The linkers and the aarch64,
+# riscv64 and armv7 runners come from .cargo/config.toml; x86_64 and i686
+# get an explicit qemu runner here, so that their builds still run
+# natively elsewhere (`cargo test --target i686-unknown-linux-gnu` runs
+# the i686 suite natively, seccomp cells included). The seccomp fault-injection cells are skipped (see
 # below). Prints one line with the summed test counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-arch=${1:?usage: scripts/qemu-test.sh <x86_64|aarch64|riscv64> [cargo test args]}
+arch=${1:?usage: scripts/qemu-test.sh <x86_64|aarch64|riscv64|armv7|i686> [cargo test args]}
 shift
 case "$arch" in
 x86_64)
@@ -21,8 +23,13 @@ x86_64)
     ;;
 aarch64) target=aarch64-unknown-linux-gnu ;;
 riscv64) target=riscv64gc-unknown-linux-gnu ;;
+armv7) target=armv7-unknown-linux-gnueabihf ;;
+i686)
+    target=i686-unknown-linux-gnu
+    export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_RUNNER=qemu-i386
+    ;;
 *)
-    echo "unknown arch '$arch': expected x86_64, aarch64 or riscv64" >&2
+    echo "unknown arch '$arch': expected x86_64, aarch64, riscv64, armv7 or i686" >&2
     exit 2
     ;;
 esac

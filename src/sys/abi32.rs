@@ -225,15 +225,11 @@ pub(crate) fn clock_gettime(clock: i32) -> Result<Timespec> {
     let c = arg::int(clock);
     let mut ts = Timespec::default();
     // SAFETY: `ts` is valid for the one `timespec` the kernel writes.
-    let new = || unsafe { raw::syscall2(Sysno::clock_gettime64, c, arg::ptr_mut(&mut ts)) };
-    if let Some(r) = CLOCK_GETTIME64.call(new) {
-        return ret_unit(r).map(|()| ts);
+    let call = || unsafe { raw::syscall2(Sysno::clock_gettime64, c, arg::ptr_mut(&mut ts)) };
+    match CLOCK_GETTIME64.call(call) {
+        Some(r) => ret_unit(r).map(|()| ts),
+        None => clock_gettime32(c),
     }
-    let mut ts32 = Timespec32::default();
-    // SAFETY: `ts32` is valid for the one 32-bit `timespec` the kernel
-    // writes.
-    let r = unsafe { raw::syscall2(Sysno::clock_gettime, c, arg::ptr_mut(&mut ts32)) };
-    ret_unit(r).map(|()| ts32.widen())
 }
 
 /// timerfd_settime64(2), or timerfd_settime(2) before Linux 5.1,
@@ -246,16 +242,9 @@ pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) 
     let call = || unsafe {
         raw::syscall4_readonly(Sysno::timerfd_settime64, f, fl, arg::ptr(new), arg::null())
     };
-    if let Some(r) = TIMERFD_SETTIME64.call(call) {
-        return Ret(r);
-    }
-    let new32 = match Itimerspec32::new(new) {
-        Ok(t) => t,
-        Err(e) => return Ret(e),
-    };
-    let n = arg::ptr(&new32);
-    // SAFETY: as above, with the 32-bit `itimerspec`.
-    Ret(unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, n, arg::null()) })
+    Ret(TIMERFD_SETTIME64
+        .call(call)
+        .unwrap_or_else(|| timerfd_settime32(f, fl, new, None)))
 }
 
 /// timerfd_settime64(2), or timerfd_settime(2) before Linux 5.1, writing
@@ -268,30 +257,14 @@ pub(crate) fn timerfd_settime_old(
     old: &mut Itimerspec,
 ) -> Ret {
     let (f, fl) = (arg::fd(fd), arg::uint(flags));
-    // SAFETY: `new` is a valid `itimerspec` the kernel reads; `old` is
+    let o = arg::ptr_mut(old);
+    // SAFETY: `new` is a valid `itimerspec` the kernel reads; `o` is
     // valid for the one `itimerspec` it writes.
-    let call = || unsafe {
-        raw::syscall4(
-            Sysno::timerfd_settime64,
-            f,
-            fl,
-            arg::ptr(new),
-            arg::ptr_mut(old),
-        )
-    };
-    if let Some(r) = TIMERFD_SETTIME64.call(call) {
-        return Ret(r);
+    let call = || unsafe { raw::syscall4(Sysno::timerfd_settime64, f, fl, arg::ptr(new), o) };
+    match TIMERFD_SETTIME64.call(call) {
+        Some(r) => Ret(r),
+        None => Ret(timerfd_settime32(f, fl, new, Some(old))),
     }
-    let new32 = match Itimerspec32::new(new) {
-        Ok(t) => t,
-        Err(e) => return Ret(e),
-    };
-    let mut old32 = Itimerspec32::default();
-    let (n, o) = (arg::ptr(&new32), arg::ptr_mut(&mut old32));
-    // SAFETY: as above, with the 32-bit `itimerspec`s.
-    let r = unsafe { raw::syscall4(Sysno::timerfd_settime, f, fl, n, o) };
-    *old = old32.widen();
-    Ret(r)
 }
 
 /// timerfd_gettime64(2), or timerfd_gettime(2) before Linux 5.1, into
@@ -299,17 +272,13 @@ pub(crate) fn timerfd_settime_old(
 #[inline]
 pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>, cur: &mut Itimerspec) -> Ret {
     let f = arg::fd(fd);
-    // SAFETY: `cur` is valid for the one `itimerspec` the kernel writes.
-    let call = || unsafe { raw::syscall2(Sysno::timerfd_gettime64, f, arg::ptr_mut(cur)) };
-    if let Some(r) = TIMERFD_GETTIME64.call(call) {
-        return Ret(r);
+    let c = arg::ptr_mut(cur);
+    // SAFETY: `c` is valid for the one `itimerspec` the kernel writes.
+    let call = || unsafe { raw::syscall2(Sysno::timerfd_gettime64, f, c) };
+    match TIMERFD_GETTIME64.call(call) {
+        Some(r) => Ret(r),
+        None => Ret(timerfd_gettime32(f, cur)),
     }
-    let mut cur32 = Itimerspec32::default();
-    // SAFETY: `cur32` is valid for the one 32-bit `itimerspec` the kernel
-    // writes.
-    let r = unsafe { raw::syscall2(Sysno::timerfd_gettime, f, arg::ptr_mut(&mut cur32)) };
-    *cur = cur32.widen();
-    Ret(r)
 }
 
 /// ppoll_time64(2), or ppoll(2) before Linux 5.1: see `sys::ppoll`.
@@ -327,17 +296,75 @@ pub(crate) fn ppoll(
     // `m` is NULL or an 8-byte signal mask it only reads. A signal handler
     // may run before the call returns (this is not a `readonly` call).
     let call = || unsafe { raw::syscall5(Sysno::ppoll_time64, p, n, t, m, SIGSET_SIZE) };
-    if let Some(r) = PPOLL_TIME64.call(call) {
-        return ret(r);
+    match PPOLL_TIME64.call(call) {
+        Some(r) => ret(r),
+        None => ret(ppoll32(p, n, timeout, m)),
     }
+}
+
+// The 32-bit calls, out of line: on a kernel of Linux 5.1 or later they
+// never run, and they are not worth their room at every call site.
+
+/// clock_gettime(2) of clock `c` (a register word).
+#[cold]
+#[inline(never)]
+fn clock_gettime32(c: usize) -> Result<Timespec> {
+    let mut ts32 = Timespec32::default();
+    // SAFETY: `ts32` is valid for the one 32-bit `timespec` the kernel
+    // writes.
+    let r = unsafe { raw::syscall2(Sysno::clock_gettime, c, arg::ptr_mut(&mut ts32)) };
+    ret_unit(r).map(|()| ts32.widen())
+}
+
+/// timerfd_settime(2) on descriptor word `f` with flags word `fl`; the
+/// raw result.
+#[cold]
+#[inline(never)]
+fn timerfd_settime32(f: usize, fl: usize, new: &Itimerspec, old: Option<&mut Itimerspec>) -> usize {
+    let new32 = match Itimerspec32::new(new) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let n = arg::ptr(&new32);
+    let Some(old) = old else {
+        // SAFETY: `new32` is a valid 32-bit `itimerspec` the kernel reads;
+        // the old value pointer is NULL, so the kernel writes no memory.
+        return unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, f, fl, n, arg::null()) };
+    };
+    let mut old32 = Itimerspec32::default();
+    // SAFETY: as above; `old32` is valid for the one 32-bit `itimerspec`
+    // the kernel writes.
+    let r = unsafe { raw::syscall4(Sysno::timerfd_settime, f, fl, n, arg::ptr_mut(&mut old32)) };
+    *old = old32.widen();
+    r
+}
+
+/// timerfd_gettime(2) on descriptor word `f` into `cur`; the raw result.
+#[cold]
+#[inline(never)]
+fn timerfd_gettime32(f: usize, cur: &mut Itimerspec) -> usize {
+    let mut cur32 = Itimerspec32::default();
+    // SAFETY: `cur32` is valid for the one 32-bit `itimerspec` the kernel
+    // writes.
+    let r = unsafe { raw::syscall2(Sysno::timerfd_gettime, f, arg::ptr_mut(&mut cur32)) };
+    *cur = cur32.widen();
+    r
+}
+
+/// ppoll(2) of the `n` `pollfd`s at `p` with mask word `m`, the timeout
+/// clamped to 32 bits and the time left written back; the raw result.
+#[cold]
+#[inline(never)]
+fn ppoll32(p: usize, n: usize, timeout: Option<&mut Timespec>, m: usize) -> usize {
     let mut t32 = timeout.as_deref().map(Timespec32::saturating);
     let t = t32.as_mut().map_or(arg::null(), arg::ptr_mut);
-    // SAFETY: as above, with the 32-bit `timespec`.
+    // SAFETY: the caller's `p`, `n` and `m` (see `ppoll`); `t` is NULL or
+    // a 32-bit `timespec` the kernel reads and may write.
     let r = unsafe { raw::syscall5(Sysno::ppoll, p, n, t, m, SIGSET_SIZE) };
     if let (Some(t), Some(t32)) = (timeout, t32) {
         *t = t32.widen();
     }
-    ret(r)
+    r
 }
 
 #[cfg(test)]

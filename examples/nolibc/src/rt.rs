@@ -1,6 +1,7 @@
 //! What a C runtime supplies on `*-linux-gnu` and this program must
-//! supply itself: `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, and on
-//! aarch64 the flag that picks how atomics run.
+//! supply itself: `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`, on
+//! aarch64 the flag that picks how atomics run, and on arm the unwinder's
+//! personality routines that unwind tables name.
 //!
 //! The compiler turns copies, fills and comparisons into calls to the five
 //! memory functions. On the bare-metal targets `compiler_builtins`
@@ -98,6 +99,27 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 #[cfg(target_arch = "aarch64")]
 #[unsafe(no_mangle)]
 static __aarch64_have_lse_atomics: bool = false;
+
+/// The personality routines that ARM unwind tables (`.ARM.exidx`) name:
+/// the prebuilt `core` of armv7-unknown-linux-gnueabihf comes with tables
+/// for every function, and each entry names `__aeabi_unwind_cpp_pr0` or
+/// `__aeabi_unwind_cpp_pr1` (ARM EHABI), which libgcc's unwinder defines.
+/// Only an unwinder calls them, and a `panic = "abort"` program never
+/// unwinds: these trap if called all the same.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr0() -> ! {
+    // SAFETY: `udf` raises SIGILL; it touches no memory and no register.
+    unsafe { core::arch::asm!("udf #0", options(noreturn, nomem, nostack)) }
+}
+
+/// See [`__aeabi_unwind_cpp_pr0`].
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr1() -> ! {
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("udf #0", options(noreturn, nomem, nostack)) }
+}
 
 // Run on the host by `scripts/nolibc.sh`, as a test binary of this file
 // alone. There these five definitions replace libc's for the whole binary,

@@ -4,10 +4,11 @@
 //! Linux starts a static executable at its ELF entry point, `_start`, with
 //! the stack pointer on `argc` (followed by `argv`, `envp` and the auxiliary
 //! vector, none of which this program reads) and no return address: there
-//! is nothing to return to. Every Linux ABI puts that stack pointer on a
-//! 16-byte boundary; `_start` aligns it anyway, because compiled Rust
-//! relies on it (x86_64 spills SSE registers with aligned stores, aarch64
-//! faults on a misaligned `sp`). It also zeroes the frame pointer and
+//! is nothing to return to. Linux puts that stack pointer on a 16-byte
+//! boundary; `_start` aligns it anyway, because compiled Rust relies on it
+//! (x86_64 spills SSE registers with aligned stores, aarch64 faults on a
+//! misaligned `sp`, i686 code assumes the 16 bytes of the i386 psABI, arm
+//! the 8 of the AAPCS). It also zeroes the frame pointer and
 //! return address, so that a debugger's backtrace ends here, and calls
 //! [`main`], which never returns.
 
@@ -91,6 +92,39 @@ unsafe extern "C" fn _start() -> ! {
         "andi sp, sp, -16",    // 16-byte aligned stack
         "call {main}",
         "unimp",               // `main` never returns
+        main = sym main,
+    )
+}
+
+/// The entry point (A32). `sp` can be the destination of `bic` in A32,
+/// but only as a deprecated form: go through `r0`.
+#[cfg(target_arch = "arm")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "mov fp, #0",          // no caller frame
+        "mov lr, #0",          // no return address
+        "mov r0, sp",
+        "bic r0, r0, #15",
+        "mov sp, r0",          // 16-byte aligned stack
+        "bl {main}",
+        "udf #0",              // `main` never returns
+        main = sym main,
+    )
+}
+
+/// The entry point. `call` pushes the return address, leaving `esp` 4 past
+/// a 16-byte boundary, as a function expects on entry.
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "xor ebp, ebp",  // no caller frame
+        "and esp, -16",  // 16-byte aligned stack
+        "call {main}",
+        "ud2",           // `main` never returns
         main = sym main,
     )
 }
