@@ -28,11 +28,16 @@
 //! (refused by a seccomp filter or skipped by a tracer), the process gets
 //! `SIGILL` instead of running off the end of a `noreturn` asm block.
 //!
-//! Asm only. The contract for every function is the one documented on
+//! Asm only, and the arch's [`NAME`]. The contract for every function is
+//! the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
 //! that the kernel writes no memory of this process.
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "arm";
 
 /// A 64-bit system-call argument goes in an even-odd register pair.
 pub(crate) const PAIRS_START_EVEN: bool = true;

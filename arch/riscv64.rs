@@ -3,15 +3,67 @@
 //! ABI (`ecall`, see syscall(2)):
 //! - number in `a7`; arguments in `a0`..`a5`;
 //! - result in `a0` (`-4095..=-1` is `-errno`);
-//! - the kernel preserves every other register; RISC-V has no flags
-//!   register, so nothing is clobbered;
+//! - the kernel preserves every other integer and floating-point register;
+//!   RISC-V has no flags register;
+//! - with the V extension, "executing a system call causes all caller-saved
+//!   vector registers (v0-v31, vl, vtype) and vstart to become unspecified"
+//!   (Documentation/arch/riscv/vector.rst, "Vector Register State Across
+//!   System Calls"). Linux 6.5 and later discard them on every call; a
+//!   kernel that leaves them intact still declares them unspecified;
 //! - the kernel does not touch the user stack (`nostack`).
 //!
-//! Asm only. The contract for every function is the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! What every stub declares (`ecall!` below):
+//! - `v0`..`v31` clobbered (the clobber-only `vreg` class). No register of
+//!   the class is callee-saved, so this costs nothing where no vector value
+//!   is live across the call: without vector code the machine code is the
+//!   same with and without these clobbers.
+//! - `vl`, `vtype` and `vstart` are control registers that `asm!` cannot
+//!   name. LLVM assumes that every inline asm changes `vl` and `vtype`, and
+//!   issues a `vset{i}vl{i}` before the next vector instruction that depends
+//!   on them; that instruction also sets `vstart` to zero ("all vector
+//!   instructions, including vset{i}vl{i}, reset the vstart CSR to zero", V
+//!   extension 1.0, section 3.7). Only whole-register loads, stores and
+//!   moves, which depend on neither (LLVM's reloads of spilled registers),
+//!   may come first; they start at element `vstart`, which Linux's discard
+//!   leaves at zero (it ends with a `vsetvl`).
+//!
+//! `scripts/check-clobbers.sh` builds vector code (`-C
+//! target-cpu=spacemit-x60`) around iofd calls and fails if a vector
+//! register is read after `ecall` without being written again, or an
+//! instruction that depends on `vtype` runs there before a `vset{i}vl{i}`.
+//!
+//! [`syscall1_noreturn`] follows `ecall` with `unimp`: if the call returns
+//! (refused by a seccomp filter or skipped by a tracer), the process gets
+//! `SIGILL` instead of running off the end of a `noreturn` asm block.
+//!
+//! Asm only, and the arch's [`NAME`]. The contract for every function is the one documented on
+//! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
+//! (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "riscv64";
+
+/// `ecall` with the given options and operands, and the clobbers of the
+/// header: `v0`..`v31`.
+macro_rules! ecall {
+    (options($($option:ident),*), $($operands:tt)*) => {
+        asm!("ecall",
+            $($operands)*,
+            out("v0") _, out("v1") _, out("v2") _, out("v3") _,
+            out("v4") _, out("v5") _, out("v6") _, out("v7") _,
+            out("v8") _, out("v9") _, out("v10") _, out("v11") _,
+            out("v12") _, out("v13") _, out("v14") _, out("v15") _,
+            out("v16") _, out("v17") _, out("v18") _, out("v19") _,
+            out("v20") _, out("v21") _, out("v22") _, out("v23") _,
+            out("v24") _, out("v25") _, out("v26") _, out("v27") _,
+            out("v28") _, out("v29") _, out("v30") _, out("v31") _,
+            options($($option),*))
+    };
+}
 
 /// Issues system call `nr` with no argument.
 ///
@@ -22,9 +74,8 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
-            in("a7") nr, lateout("a0") ret,
-            options(nostack, preserves_flags));
+        ecall!(options(nostack, preserves_flags),
+            in("a7") nr, lateout("a0") ret);
     }
     ret
 }
@@ -38,10 +89,9 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret);
     }
     ret
 }
@@ -55,10 +105,9 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret, in("a1") a1);
     }
     ret
 }
@@ -72,10 +121,9 @@ pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
     ret
 }
@@ -89,10 +137,9 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
     ret
 }
@@ -106,10 +153,9 @@ pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
     ret
 }
@@ -126,10 +172,9 @@ pub unsafe fn syscall6(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5,
-            options(nostack, preserves_flags));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
     ret
 }
@@ -143,9 +188,8 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
-            in("a7") nr, lateout("a0") ret,
-            options(nostack, preserves_flags, readonly));
+        ecall!(options(nostack, preserves_flags, readonly),
+            in("a7") nr, lateout("a0") ret);
     }
     ret
 }
@@ -159,10 +203,9 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret);
     }
     ret
 }
@@ -176,10 +219,9 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret, in("a1") a1);
     }
     ret
 }
@@ -193,10 +235,9 @@ pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> u
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
     ret
 }
@@ -210,10 +251,9 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
     ret
 }
@@ -230,10 +270,9 @@ pub unsafe fn syscall5_readonly(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
     ret
 }
@@ -250,23 +289,25 @@ pub unsafe fn syscall6_readonly(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        asm!("ecall",
+        ecall!(options(nostack, preserves_flags, readonly),
             in("a7") nr,
-            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5,
-            options(nostack, preserves_flags, readonly));
+            inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
     ret
 }
 
-/// Issues system call `nr`, which does not return, with one argument.
+/// Issues system call `nr`, which should not return, with one argument;
+/// raises `SIGILL` (`unimp`) if it does.
 ///
 /// # Safety
 /// See [`crate::raw::syscall1_noreturn`].
 #[inline]
 pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    // SAFETY: the caller upholds the system call's contract.
+    // SAFETY: the caller upholds the system call's contract; if the call
+    // returns, `unimp` (an illegal instruction) traps before anything runs
+    // past the block.
     unsafe {
-        asm!("ecall",
+        asm!("ecall", "unimp",
             in("a7") nr, in("a0") a0,
             options(nostack, noreturn));
     }

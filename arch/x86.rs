@@ -19,9 +19,11 @@
 //!     itself, and promises nothing about flags;
 //! - neither touches the x87, MMX or SSE registers of the task.
 //!
-//! Each stub is one asm block that tests the entry ([`set_vsyscall`]; 0
-//! when none is known, as under qemu-user, which has no vDSO) and takes
-//! `call` or `int $0x80`. The block may push on the stack (no `nostack`)
+//! Each stub is one asm block that tests the entry and takes `call` or
+//! `int $0x80`. The entry is `__kernel_vsyscall` as `crate::vdso` finds it
+//! in the vDSO image, with the clock, at the first clock read
+//! ([`vdso::syscall_entry`]); 0 before that, and where there is no vDSO
+//! (qemu-user maps none). The block may push on the stack (no `nostack`)
 //! and changes flags (`test`; no `preserves_flags`).
 //!
 //! `asm!` refuses `esi` (LLVM's base pointer on x86) and `ebp` (the frame
@@ -39,36 +41,27 @@
 //! process gets `SIGILL` instead of running off the end of a `noreturn`
 //! asm block.
 //!
-//! Asm only (and the one load of the entry). The contract for every
+//! Asm only, the arch's [`NAME`], and the one load of the entry. The
+//! contract for every
 //! function is the one documented on [`crate::raw`]; the `_readonly` twins
 //! additionally promise the compiler that the kernel writes no memory of
 //! this process.
 
 use core::arch::asm;
-use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+use crate::vdso;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "x86";
 
 /// A 64-bit system-call argument takes any two consecutive words.
 pub(crate) const PAIRS_START_EVEN: bool = false;
 
-/// The address of `__kernel_vsyscall` (`AT_SYSINFO`), or 0: use `int $0x80`.
-static VSYSCALL: AtomicUsize = AtomicUsize::new(0);
-
-/// Sets the entry of every later system call: `__kernel_vsyscall` at
-/// `entry` (the auxiliary vector's `AT_SYSINFO`), or `int $0x80` for 0.
-///
-/// # Safety
-/// - `entry` is 0 or the `AT_SYSINFO` of this process, whose vDSO stays
-///   mapped for as long as any thread may make a system call.
-#[cfg_attr(not(test), allow(dead_code))] // until the auxiliary vector is read
-pub(crate) unsafe fn set_vsyscall(entry: usize) {
-    VSYSCALL.store(entry, Relaxed);
-}
-
-/// The entry of this call: an address only ever written by
-/// [`set_vsyscall`], with nothing else published alongside (`Relaxed`).
+/// The entry of this call: `__kernel_vsyscall`, or 0 for `int $0x80`.
 #[inline(always)]
 fn vsyscall() -> usize {
-    VSYSCALL.load(Relaxed)
+    vdso::syscall_entry()
 }
 
 /// What the stubs with four or more arguments read in their template:
@@ -101,7 +94,7 @@ impl Block {
 pub unsafe fn syscall0(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -121,7 +114,7 @@ pub unsafe fn syscall0(nr: usize) -> usize {
 pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -142,7 +135,7 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
 pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -163,7 +156,7 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
 pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -186,7 +179,7 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
     let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` is restored before the
     // block ends.
     unsafe {
         asm!("push esi",
@@ -212,7 +205,7 @@ pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4
     let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` is restored before the
     // block ends.
     unsafe {
         asm!("push esi",
@@ -246,7 +239,7 @@ pub unsafe fn syscall6(
     let block = Block::new(nr, a3, a5);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` and `ebp` are restored before the
     // block ends.
     unsafe {
         asm!("push ebp", "push esi",
@@ -270,7 +263,7 @@ pub unsafe fn syscall6(
 pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -291,7 +284,7 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
 pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -313,7 +306,7 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
 pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -335,7 +328,7 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
 pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract; the entry is
-    // 0 or `__kernel_vsyscall` (`set_vsyscall`).
+    // 0 or `__kernel_vsyscall` (`vdso::syscall_entry`).
     unsafe {
         asm!("test {entry}, {entry}", "jz 2f",
             "call {entry}", "jmp 3f",
@@ -359,7 +352,7 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
     let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` is restored before the
     // block ends.
     unsafe {
         asm!("push esi",
@@ -393,7 +386,7 @@ pub unsafe fn syscall5_readonly(
     let block = Block::new(nr, a3, 0);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` is restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` is restored before the
     // block ends.
     unsafe {
         asm!("push esi",
@@ -428,7 +421,7 @@ pub unsafe fn syscall6_readonly(
     let block = Block::new(nr, a3, a5);
     // SAFETY: the caller upholds the system call's contract; `block` is
     // valid for the four words the template reads, and its entry is 0 or
-    // `__kernel_vsyscall` (`set_vsyscall`). `esi` and `ebp` are restored before the
+    // `__kernel_vsyscall` (`vdso::syscall_entry`). `esi` and `ebp` are restored before the
     // block ends.
     unsafe {
         asm!("push ebp", "push esi",
@@ -549,12 +542,13 @@ mod tests {
         // SAFETY: getauxval reads the process's own auxiliary vector.
         let sysinfo = unsafe { libc::getauxval(AT_SYSINFO) } as usize;
         // Other tests of this binary may run meanwhile, through either.
-        for entry in [0, sysinfo] {
-            // SAFETY: 0, or this process's `AT_SYSINFO`; the vDSO stays
-            // mapped for the life of the process.
-            unsafe { set_vsyscall(entry) };
-            assert_eq!(vsyscall(), entry);
-            check_every_arity();
-        }
+        // SAFETY: 0 is always a valid entry.
+        unsafe { vdso::set_syscall_entry(0) };
+        check_every_arity();
+        // The first clock read finds the entry in the vDSO: the kernel's
+        // `AT_SYSINFO` natively, none under qemu-user.
+        crate::clock_now(crate::Clock::Monotonic).unwrap();
+        assert_eq!(vsyscall(), sysinfo);
+        check_every_arity();
     }
 }

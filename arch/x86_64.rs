@@ -5,13 +5,25 @@
 //! - result in `rax` (`-4095..=-1` is `-errno`);
 //! - the CPU overwrites `rcx` (return address) and `r11` (saved `rflags`);
 //!   `sysret` restores `rflags` from `r11`, so flags survive the call;
+//! - "the kernel destroys registers %rcx and %r11" and no other (System V
+//!   x86-64 psABI, appendix A.2.1): every other general-purpose register
+//!   and the whole x87/SSE/AVX/AVX-512 state survive the call;
 //! - the kernel does not touch the user stack (`nostack`).
 //!
-//! Asm only. The contract for every function is the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! [`syscall1_noreturn`] follows `syscall` with `ud2`: if the call returns
+//! (refused by a seccomp filter or skipped by a tracer), the process gets
+//! `SIGILL` instead of running off the end of a `noreturn` asm block.
+//!
+//! Asm only, and the arch's [`NAME`]. The contract for every function is the one documented on
+//! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
+//! (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
+
+/// The architecture, as `target_arch` names it: selects its row of the
+/// vDSO table in `src/vdso/mod.rs`.
+pub(crate) const NAME: &str = "x86_64";
 
 /// Issues system call `nr` with no argument.
 ///
@@ -272,15 +284,18 @@ pub unsafe fn syscall6_readonly(
     ret
 }
 
-/// Issues system call `nr`, which does not return, with one argument.
+/// Issues system call `nr`, which should not return, with one argument;
+/// raises `SIGILL` (`ud2`) if it does.
 ///
 /// # Safety
 /// See [`crate::raw::syscall1_noreturn`].
 #[inline]
 pub unsafe fn syscall1_noreturn(nr: usize, a0: usize) -> ! {
-    // SAFETY: the caller upholds the system call's contract.
+    // SAFETY: the caller upholds the system call's contract; if the call
+    // returns, `ud2` (an undefined instruction) traps before anything runs
+    // past the block.
     unsafe {
-        asm!("syscall",
+        asm!("syscall", "ud2",
             in("rax") nr, in("rdi") a0,
             options(nostack, noreturn));
     }

@@ -34,13 +34,15 @@ max_size=8192
 
 expected_output='eventfd: counter 42
 timerfd: 1 expiration
-signalfd: signal 10 from this process
+signalfd: signal 32 from this process
 memfd: read back "written through the mapping"'
 
 # Every system call, in order. The program's own requests, with the two
 # that iofd makes on its behalf: `MemFd::mmap` reads the seals and the
 # size before mapping (fcntl, statx), and `send_signal_to_thread` needs
-# the process id for tgkill (the first getpid).
+# the process id for tgkill (the first getpid). The page size comes from
+# the auxiliary vector that `_start` hands to `iofd::init_no_libc`, so
+# iofd never reads /proc/self/auxv (openat, read, close) or asks prctl.
 expected_syscalls='execve
 rt_sigprocmask
 signalfd4

@@ -2,9 +2,11 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64, ARMv7, i686). It is `#![no_std]`, needs no allocator and
-//! no libc, and runs the same on `*-linux-*` targets and on bare-metal
-//! `*-none` targets that sit on a Linux kernel.
+//! (x86_64, aarch64, riscv64, ARMv7, i686), and reads clocks through the kernel's vDSO
+//! as libc does, with no system call. It is `#![no_std]`, needs no
+//! allocator and no libc, and runs the same on `*-linux-*` targets and on
+//! bare-metal `*-none` targets that sit on a Linux kernel (which can hand
+//! iofd their initial stack with [`init_no_libc`]).
 //!
 //! | type | what it is |
 //! |---|---|
@@ -12,6 +14,8 @@
 //! | [`EventFd`] | a kernel counter for wake-ups (eventfd(2)) |
 //! | [`TimerFd`] | a timer read from a descriptor (timerfd_create(2)), on a [`Clock`] |
 //! | [`PidFd`], [`ExitStatus`] | a process as a descriptor (pidfd_open(2)), and how a child ended ([`PidFd::wait`], waitid(2)) |
+//! | [`clock_now`], [`page_size`] | the time of a [`Clock`], through the vDSO (clock_gettime(2)); the page size (`AT_PAGESZ`) |
+//! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
 //! | [`socketpair`], [`send_fds`], [`recv_fds`] | descriptors passed to another process over a Unix socket (`SCM_RIGHTS`), received close-on-exec; adopt them with [`MemFd::try_from`](MemFd#impl-TryFrom<Fd>-for-MemFd) (refusals give the [`Fd`] back in a [`TryFromFdError`]) or each handle's `from_fd` |
@@ -111,6 +115,7 @@ mod arch;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod auxv;
 mod epoll;
 mod error;
 mod eventfd;
@@ -130,7 +135,9 @@ mod std_impls;
 mod sys;
 mod time;
 mod timerfd;
+mod vdso;
 
+pub use auxv::{init_no_libc, page_size};
 pub use epoll::{Epoll, EpollEvent, EpollFlags};
 pub use error::{Error, ErrorKind, Result};
 pub use eventfd::{EventFd, EventFdFlags};

@@ -1,6 +1,9 @@
 //! [`PidFd`]: a process as a descriptor.
 
+use core::time::Duration;
+
 use crate::handle::handle_common;
+use crate::poll::timeout_timespec;
 use crate::signal::check_signal;
 use crate::{Error, ErrorKind, ExitStatus, Fd, Result, sys};
 
@@ -178,7 +181,10 @@ impl PidFd {
     /// in as an operation) throughout, like any other operation.
     /// Only a child of this process can be waited for, and only once: the
     /// wait reaps it (its pid may then be reused; the pidfd still means
-    /// the old process).
+    /// the old process). A [`close`](PidFd::close) from another thread
+    /// does not end the wait (nothing can make a pidfd readable before its
+    /// process exits): the close completes when the wait returns. Use
+    /// [`wait_timeout`](PidFd::wait_timeout) for a wait that gives up.
     ///
     /// # Errors
     /// - `ECHILD` (`Other`): the process is not a child of this one, or it
@@ -225,6 +231,55 @@ impl PidFd {
             // The pidfd turns readable when the child exits (or, with
             // POLLHUP, once it is reaped, and then waitid says ECHILD).
             sys::ppoll_one(g.borrowed(), POLLIN, None)?;
+        }
+    }
+
+    /// [`wait`](PidFd::wait) for at most `timeout`: how the child ended
+    /// (reaping it), or `Ok(None)` if it was still running when the timeout
+    /// passed.
+    ///
+    /// Never blocks in waitid(2), on any pidfd: it asks with `WNOHANG` and
+    /// sleeps in ppoll(2) until the pidfd turns readable, for at most the
+    /// time left (ppoll(2) reports it back). The wait is never shorter than
+    /// `timeout`.
+    ///
+    /// A [`close`](PidFd::close) from another thread cannot wake it (a
+    /// pidfd cannot be made readable): the wait returns `Closed` at the
+    /// child's exit or the timeout, and the close completes then.
+    ///
+    /// # Errors
+    /// As [`wait`](PidFd::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::process::Command;
+    /// use std::time::Duration;
+    /// use iofd::{PidFd, SIGKILL};
+    ///
+    /// let child = Command::new("/bin/sleep").arg("10").spawn().unwrap();
+    /// let pidfd = PidFd::open(child.id() as i32)?;
+    /// assert_eq!(pidfd.wait_timeout(Duration::from_millis(10))?, None);
+    /// pidfd.send_signal(SIGKILL)?;
+    /// let status = pidfd.wait_timeout(Duration::from_secs(10))?;
+    /// assert_eq!(status.and_then(|s| s.signal()), Some(SIGKILL));
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<Option<ExitStatus>> {
+        let mut left = timeout_timespec(timeout);
+        let g = self.fd.guard()?;
+        loop {
+            let info = sys::waitid_pidfd(g.borrowed(), sys::WEXITED | sys::WNOHANG)?;
+            if info.si_pid != 0 {
+                return ExitStatus::from_siginfo(&info).map(Some);
+            }
+            let revents = sys::ppoll_one(g.borrowed(), POLLIN, Some(&mut left))?;
+            if g.is_closing() {
+                return Err(Error::CLOSED);
+            }
+            if revents == 0 {
+                return Ok(None);
+            }
         }
     }
 

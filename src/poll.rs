@@ -186,7 +186,8 @@ pub fn poll_with_mask(
     timeout: Option<Duration>,
     mask: &SigSet,
 ) -> Result<usize> {
-    let bits = mask.bits();
+    // A libc's own signals stay unblocked, as in `block_signals`.
+    let bits = mask.bits() & !crate::signal::reserved_mask();
     poll_inner(fds, timeout, Some(&bits))
 }
 

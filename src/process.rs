@@ -75,8 +75,20 @@ pub fn send_signal_to_thread(tid: i32, sig: i32) -> Result<()> {
 /// with no libc (and the end of `_start`). Programs with `std` should
 /// prefer `std::process::exit`.
 ///
-/// <https://man7.org/linux/man-pages/man2/exit_group.2.html>
-#[doc(alias = "exit_group")]
+/// exit_group(2) can come back: a seccomp filter may refuse it
+/// (`SECCOMP_RET_ERRNO`), or a tracer skip it. Then this function issues
+/// the thread-level exit system call, which ends only the calling thread
+/// (_exit(2): "the raw _exit() system call terminates only the calling
+/// thread"): a single-threaded process still ends with `status`. In a
+/// process with other threads, those keep running and the process lives on
+/// until they end. If that call is refused too, the process gets `SIGILL`
+/// from a trap instruction. Either way this function never returns.
+///
+/// <https://man7.org/linux/man-pages/man2/exit_group.2.html>,
+/// <https://man7.org/linux/man-pages/man2/_exit.2.html>
+#[doc(alias = "exit_group", alias = "_exit")]
 pub fn exit(status: i32) -> ! {
-    sys::exit_group(status)
+    // Returns only if refused (or skipped); the error changes nothing.
+    let _ = sys::exit_group(status);
+    sys::exit(status)
 }

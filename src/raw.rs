@@ -31,6 +31,28 @@
 //! [`Fd`]: crate::Fd
 //! [`Fd::borrow`]: crate::Fd::borrow
 //!
+//! # Read-only calls
+//!
+//! The `_readonly` functions tell the compiler that the call writes no
+//! memory of this process, so it may keep values it loaded from memory in
+//! registers across the call instead of loading them again. On top of the
+//! contract above, the caller must ensure that nothing the call does before
+//! it returns writes memory of this process:
+//!
+//! - not through its arguments;
+//! - not into memory the process maps: write(2), pwrite64(2) or
+//!   ftruncate(2) on a file it has mapped `MAP_SHARED` (a memfd behind a
+//!   [`MappedRegion`](crate::MappedRegion)), a write to `/proc/self/mem`;
+//! - not through a signal handler that runs before the call returns: for a
+//!   signal the call sends to the calling thread or its process (tgkill(2),
+//!   kill(2), pidfd_send_signal(2) aimed at itself), one it unblocks
+//!   (rt_sigprocmask(2)), or one that interrupts a wait inside it (a call
+//!   that can fail with `EINTR`: a blocking read or write, close(2) on some
+//!   files).
+//!
+//! getpid(2) and fcntl(2) `F_GETFL` always qualify; write(2) qualifies on a
+//! non-blocking eventfd or an unmapped memfd, not on a file in general.
+//!
 //! # Examples
 //!
 //! ```
@@ -144,24 +166,25 @@ pub unsafe fn syscall6(
     unsafe { arch::syscall6(nr as usize, a0, a1, a2, a3, a4, a5) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with no
-/// argument.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with no argument.
 ///
 /// # Safety
-/// The [module contract](self#contract) holds for `nr`, and the call writes
-/// no memory of this process: the compiler keeps values cached across it.
+/// The [module contract](self#contract) holds for `nr`, and the call is
+/// [read-only](self#read-only-calls): the compiler keeps values cached
+/// across it.
 #[inline(always)]
 pub unsafe fn syscall0_readonly(nr: Sysno) -> usize {
     // SAFETY: forwarded; the caller upholds the contract above.
     unsafe { arch::syscall0_readonly(nr as usize) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with one
-/// argument.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with one argument.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the argument, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall1_readonly(nr: Sysno, a0: usize) -> usize {
@@ -169,12 +192,12 @@ pub unsafe fn syscall1_readonly(nr: Sysno, a0: usize) -> usize {
     unsafe { arch::syscall1_readonly(nr as usize, a0) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with two
-/// arguments.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with two arguments.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the arguments, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall2_readonly(nr: Sysno, a0: usize, a1: usize) -> usize {
@@ -182,12 +205,12 @@ pub unsafe fn syscall2_readonly(nr: Sysno, a0: usize, a1: usize) -> usize {
     unsafe { arch::syscall2_readonly(nr as usize, a0, a1) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with
-/// three arguments.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with three arguments.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the arguments, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall3_readonly(nr: Sysno, a0: usize, a1: usize, a2: usize) -> usize {
@@ -195,12 +218,12 @@ pub unsafe fn syscall3_readonly(nr: Sysno, a0: usize, a1: usize, a2: usize) -> u
     unsafe { arch::syscall3_readonly(nr as usize, a0, a1, a2) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with
-/// four arguments.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with four arguments.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the arguments, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall4_readonly(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
@@ -208,12 +231,12 @@ pub unsafe fn syscall4_readonly(nr: Sysno, a0: usize, a1: usize, a2: usize, a3: 
     unsafe { arch::syscall4_readonly(nr as usize, a0, a1, a2, a3) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with
-/// five arguments.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with five arguments.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the arguments, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall5_readonly(
@@ -228,12 +251,12 @@ pub unsafe fn syscall5_readonly(
     unsafe { arch::syscall5_readonly(nr as usize, a0, a1, a2, a3, a4) }
 }
 
-/// Issues system call `nr`, which writes no memory of this process, with six
-/// arguments.
+/// Issues system call `nr`, which writes no memory of this process (a
+/// [read-only call](self#read-only-calls)), with six arguments.
 ///
 /// # Safety
 /// The [module contract](self#contract) holds for `nr` and the arguments, and
-/// the call writes no memory of this process: the compiler keeps values
+/// the call is [read-only](self#read-only-calls): the compiler keeps values
 /// cached across it.
 #[inline(always)]
 pub unsafe fn syscall6_readonly(
@@ -249,12 +272,19 @@ pub unsafe fn syscall6_readonly(
     unsafe { arch::syscall6_readonly(nr as usize, a0, a1, a2, a3, a4, a5) }
 }
 
-/// Issues system call `nr`, which never returns (`exit`, `exit_group`), with
-/// one argument.
+/// Issues system call `nr`, which does not return when it succeeds (`exit`,
+/// `exit_group`), with one argument.
+///
+/// If the call returns after all (a seccomp filter refused it with
+/// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
+/// instruction right after the system call instruction (`ud2` on x86_64,
+/// `udf #0` on aarch64, `unimp` on riscv64), which raises `SIGILL`: by
+/// default the process dies of it, and a handler that returns meets the same
+/// trap again. Nothing after the call runs. To fall back on another call
+/// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety
-/// The [module contract](self#contract) holds for `nr` and the argument, and
-/// the call does not return: if it did, the behaviour would be undefined.
+/// The [module contract](self#contract) holds for `nr` and the argument.
 #[inline(always)]
 pub unsafe fn syscall1_noreturn(nr: Sysno, a0: usize) -> ! {
     // SAFETY: forwarded; the caller upholds the contract above.

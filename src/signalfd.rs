@@ -5,6 +5,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use bitflags::bitflags;
 
 use crate::handle::handle_common;
+use crate::signal::reserved_mask;
 use crate::{Error, Fd, Result, SIGKILL, SIGSTOP, SigSet, sys};
 
 bitflags! {
@@ -266,7 +267,9 @@ impl Default for SignalInfo {
 /// [`block_signals`](crate::block_signals), in every thread that could
 /// receive them); they then stay pending until read here, instead of
 /// running a handler or their default action. `SIGKILL` and `SIGSTOP` are
-/// never delivered this way.
+/// never delivered this way, and in a process with a libc neither are the
+/// real-time signals it keeps for itself (below [`sigrtmin`](crate::sigrtmin)):
+/// masks are stripped of them, which [`mask`](SignalFd::mask) shows.
 ///
 /// Created non-blocking and close-on-exec. Nothing here allocates.
 ///
@@ -317,12 +320,12 @@ impl SignalFd {
     /// `InvalidInput` for unknown flag bits, and the errors of
     /// [`new`](SignalFd::new).
     pub fn with_flags(mask: &SigSet, flags: SignalFdFlags) -> Result<SignalFd> {
-        let bits = mask.bits();
+        let bits = mask.bits() & !reserved_mask();
         let fd = sys::signalfd4_create(&bits, flags.bits())?;
         // SAFETY: the kernel just created `fd`; we are its only owner.
         let fd = unsafe { Fd::from_raw(fd) };
-        // SAFETY: the kernel just made `fd` a signalfd for `mask`.
-        Ok(unsafe { SignalFd::from_fd(fd, mask) })
+        // SAFETY: the kernel just made `fd` a signalfd for `bits`.
+        Ok(unsafe { SignalFd::from_fd(fd, &SigSet::from_bits(bits)) })
     }
 
     /// Adopts `fd`, a signalfd made elsewhere (received with
@@ -453,7 +456,7 @@ impl SignalFd {
     /// unless another call has asked for a mask since.
     pub fn set_mask(&self, mask: &SigSet) -> Result<()> {
         let g = self.fd.guard()?;
-        let wanted = mask.bits() & !UNREADABLE;
+        let wanted = mask.bits() & !UNREADABLE & !reserved_mask();
         // Publish first, then apply; after each application, apply again
         // whatever is published by then, until what was applied is still
         // the latest. Why the kernel ends on the latest mask:

@@ -3,8 +3,8 @@
 
 use core::time::Duration;
 
-use crate::sys::{self, Timespec};
-use crate::{Error, Result};
+use crate::sys::Timespec;
+use crate::{Error, Result, vdso};
 
 /// A kernel clock, as timerfd_create(2) and clock_gettime(2) name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,10 +20,12 @@ pub enum Clock {
     /// suspend.
     Boottime,
     /// `CLOCK_REALTIME_ALARM`: `Realtime` that wakes a suspended system
-    /// (needs `CAP_WAKE_ALARM` for timers).
+    /// (needs `CAP_WAKE_ALARM` for timers); [`clock_now`] reads it as
+    /// `Realtime`.
     RealtimeAlarm,
     /// `CLOCK_BOOTTIME_ALARM`: `Boottime` that wakes a suspended system
-    /// (needs `CAP_WAKE_ALARM` for timers).
+    /// (needs `CAP_WAKE_ALARM` for timers); [`clock_now`] reads it as
+    /// `Boottime`.
     BoottimeAlarm,
 }
 
@@ -40,34 +42,69 @@ impl Clock {
             Clock::BoottimeAlarm => 9,
         }
     }
+
+    /// The clock whose time is this clock's time: an alarm clock's base
+    /// clock, otherwise the clock itself.
+    ///
+    /// The kernel's alarm timers run on `CLOCK_REALTIME` and
+    /// `CLOCK_BOOTTIME` (`alarm_bases` in kernel/time/alarmtimer.c), and
+    /// its clock_gettime of an alarm clock returns exactly the base
+    /// clock's time, but only where an RTC can wake the system: on a
+    /// machine without one it fails with `EINVAL` while timers on the
+    /// alarm clocks still work.
+    const fn base(self) -> Clock {
+        match self {
+            Clock::RealtimeAlarm => Clock::Realtime,
+            Clock::BoottimeAlarm => Clock::Boottime,
+            c => c,
+        }
+    }
 }
 
 /// clock_gettime(2) — the current time of `clock`, as the time since that
 /// clock's epoch (the Unix epoch for `Realtime`, boot for `Monotonic` and
 /// `Boottime`).
 ///
-/// This is a real system call (there is no vDSO without libc's loader),
-/// and the reference point for [`TimerFd::arm_at`](crate::TimerFd::arm_at).
+/// This is the reference point for
+/// [`TimerFd::arm_at`](crate::TimerFd::arm_at): a timer's deadline is
+/// `clock_now(timer.clock())? + delay`. The alarm clocks read as their
+/// base clocks (`Realtime`, `Boottime`), which is what their timers run
+/// on; the kernel's own clock_gettime of an alarm clock fails with
+/// `EINVAL` on machines without an RTC, where the timers still work.
+///
+/// The clock is read through the kernel's vDSO (vdso(7)), in user space
+/// and without a system call, like libc's `clock_gettime`. The first call
+/// finds the vDSO: it reads the auxiliary vector (see
+/// [`page_size`](crate::page_size)) and checks the vDSO image before
+/// looking the function up by name and version. Where there is no usable
+/// vDSO (qemu-user has none, valgrind hides it), every call is the
+/// clock_gettime system call.
 ///
 /// # Errors
-/// `InvalidInput` for a clock the kernel does not know; `Other` (`ERANGE`)
-/// if a realtime clock was set before 1970.
+/// `Other` (`ERANGE`) if the realtime clock was set before 1970.
 ///
 /// # Examples
 ///
 /// ```
-/// use iofd::{clock_now, Clock};
+/// use std::time::Duration;
+/// use iofd::{clock_now, Clock, TimerFd};
 ///
 /// let a = clock_now(Clock::Monotonic)?;
 /// let b = clock_now(Clock::Monotonic)?;
 /// assert!(b >= a);
+///
+/// let timer = TimerFd::new()?;
+/// timer.arm_at(clock_now(timer.clock())? + Duration::from_millis(1), Duration::ZERO)?;
+/// assert_eq!(timer.wait_blocking()?, 1);
 /// # Ok::<(), iofd::Error>(())
 /// ```
 ///
-/// <https://man7.org/linux/man-pages/man2/clock_gettime.2.html>
+/// <https://man7.org/linux/man-pages/man2/clock_gettime.2.html>,
+/// <https://man7.org/linux/man-pages/man7/vdso.7.html>
 #[doc(alias = "clock_gettime")]
+#[inline]
 pub fn clock_now(clock: Clock) -> Result<Duration> {
-    duration_from_timespec(sys::clock_gettime(clock.id())?)
+    duration_from_timespec(vdso::clock_gettime(clock.base().id())?)
 }
 
 /// `d` as a kernel `timespec`.

@@ -75,11 +75,11 @@ fn pidfd_ops() {
 fn memfd_ops() {
     let m = MemFd::new_sealable("leaks").unwrap();
     m.write(b"data").unwrap();
-    let rw = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let rw = m.mmap(iofd::page_size(), Prot::READ | Prot::WRITE).unwrap();
     let _ = m.seal(Seals::WRITE).unwrap_err(); // EBUSY: a shared mapping
     drop(rw);
     m.seal(Seals::WRITE | Seals::SHRINK).unwrap();
-    let _ = m.mmap(4096, Prot::WRITE).unwrap_err();
+    let _ = m.mmap(iofd::page_size(), Prot::WRITE).unwrap_err();
     let _ = m.mmap(0, Prot::READ).unwrap_err();
     let _ = m.mmap(usize::MAX, Prot::READ).unwrap_err();
     let ro = m.mmap(4, Prot::READ).unwrap();

@@ -15,10 +15,10 @@ fn is_mapped(addr: *const u8) -> bool {
 
 #[test]
 fn mapping_sees_writes_through_the_descriptor_and_back() {
-    let m = MemFd::new("shared").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
-    assert_eq!(region.len(), 4096);
+    let (m, page) = (MemFd::new("shared").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
+    assert_eq!(region.len(), page);
     assert!(!region.is_empty());
     assert_eq!(region.prot(), Prot::READ | Prot::WRITE);
 
@@ -35,12 +35,12 @@ fn mapping_sees_writes_through_the_descriptor_and_back() {
 
 #[test]
 fn two_mappings_share_the_same_pages() {
-    let m = MemFd::new("twice").unwrap();
-    m.truncate(8192).unwrap();
-    let a = m.mmap(8192, Prot::READ | Prot::WRITE).unwrap();
-    let b = m.mmap_at(4096, Prot::READ, 4096).unwrap();
+    let (m, page) = (MemFd::new("twice").unwrap(), iofd::page_size());
+    m.truncate(2 * page as u64).unwrap();
+    let a = m.mmap(2 * page, Prot::READ | Prot::WRITE).unwrap();
+    let b = m.mmap_at(page, Prot::READ, page as u64).unwrap();
     assert_ne!(a.as_ptr(), b.as_ptr());
-    a.write_at(4096 + 7, b"page two").unwrap();
+    a.write_at(page + 7, b"page two").unwrap();
     let mut buf = [0u8; 8];
     b.read_at(7, &mut buf).unwrap();
     assert_eq!(&buf, b"page two");
@@ -48,18 +48,18 @@ fn two_mappings_share_the_same_pages() {
 
 #[test]
 fn an_empty_file_has_nothing_to_map() {
-    let m = MemFd::new("empty").unwrap();
-    assert_eq!(kind(m.mmap(4096, Prot::READ)), ErrorKind::InvalidInput);
+    let (m, page) = (MemFd::new("empty").unwrap(), iofd::page_size());
+    assert_eq!(kind(m.mmap(page, Prot::READ)), ErrorKind::InvalidInput);
     m.truncate(1).unwrap();
-    let region = m.mmap(4096, Prot::READ).unwrap();
-    assert_eq!(region.len(), 4096);
+    let region = m.mmap(page, Prot::READ).unwrap();
+    assert_eq!(region.len(), page);
 }
 
 #[test]
 fn mapping_survives_the_memfd() {
     let m = MemFd::new("outlives").unwrap();
     m.write(b"still here").unwrap();
-    let region = m.mmap(4096, Prot::READ).unwrap();
+    let region = m.mmap(iofd::page_size(), Prot::READ).unwrap();
     m.close().unwrap();
     drop(m);
     let mut buf = [0u8; 10];
@@ -82,11 +82,12 @@ fn sealed_file_gives_a_safe_slice() {
 
 #[test]
 fn no_slice_without_both_seals_or_past_the_end() {
+    let page = iofd::page_size();
     let cases: [(Seals, u64, usize); 4] = [
-        (Seals::empty(), 4096, 4096),
-        (Seals::WRITE, 4096, 4096),  // may shrink: SIGBUS possible
-        (Seals::SHRINK, 4096, 4096), // may change under the slice
-        (Seals::WRITE | Seals::SHRINK, 100, 4096), // maps past the end of the file
+        (Seals::empty(), page as u64, page),
+        (Seals::WRITE, page as u64, page), // may shrink: SIGBUS possible
+        (Seals::SHRINK, page as u64, page), // may change under the slice
+        (Seals::WRITE | Seals::SHRINK, 100, page), // maps past the end of the file
     ];
     for (seals, size, len) in cases {
         let m = MemFd::new_sealable("partial").unwrap();
@@ -104,31 +105,31 @@ fn no_slice_without_both_seals_or_past_the_end() {
 
 #[test]
 fn copies_are_bounds_checked() {
-    let m = MemFd::new("bounds").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let (m, page) = (MemFd::new("bounds").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     assert_eq!(
-        kind(region.read_at(4090, &mut [0u8; 7])),
+        kind(region.read_at(page - 6, &mut [0u8; 7])),
         ErrorKind::InvalidInput
     );
-    assert_eq!(kind(region.write_at(4096, b"x")), ErrorKind::InvalidInput);
+    assert_eq!(kind(region.write_at(page, b"x")), ErrorKind::InvalidInput);
     assert_eq!(
         kind(region.write_at(usize::MAX, b"x")),
         ErrorKind::InvalidInput
     );
-    region.read_at(4089, &mut [0u8; 7]).unwrap();
-    region.write_at(4096, b"").unwrap();
+    region.read_at(page - 7, &mut [0u8; 7]).unwrap();
+    region.write_at(page, b"").unwrap();
 }
 
 #[test]
 fn copies_respect_the_protection() {
-    let m = MemFd::new("prot").unwrap();
-    m.truncate(4096).unwrap();
-    let ro = m.mmap(4096, Prot::READ).unwrap();
+    let (m, page) = (MemFd::new("prot").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let ro = m.mmap(page, Prot::READ).unwrap();
     let err = ro.write_at(0, b"x").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     assert_eq!(err.raw_os_error(), libc::EACCES);
-    let wo = m.mmap(4096, Prot::WRITE).unwrap();
+    let wo = m.mmap(page, Prot::WRITE).unwrap();
     assert_eq!(
         kind(wo.read_at(0, &mut [0u8; 1])),
         ErrorKind::PermissionDenied
@@ -137,15 +138,15 @@ fn copies_respect_the_protection() {
 
 #[test]
 fn unmap_and_drop_remove_the_mapping() {
-    let m = MemFd::new("unmap").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ).unwrap();
+    let (m, page) = (MemFd::new("unmap").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ).unwrap();
     let addr = region.as_ptr();
     assert!(is_mapped(addr));
     region.unmap().unwrap();
     assert!(!is_mapped(addr));
 
-    let region = m.mmap(4096, Prot::READ).unwrap();
+    let region = m.mmap(page, Prot::READ).unwrap();
     let addr = region.as_ptr();
     assert!(is_mapped(addr));
     drop(region);
@@ -154,9 +155,9 @@ fn unmap_and_drop_remove_the_mapping() {
 
 #[test]
 fn unchecked_slices_see_the_bytes() {
-    let m = MemFd::new("unchecked").unwrap();
-    m.truncate(4096).unwrap();
-    let mut region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let (m, page) = (MemFd::new("unchecked").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let mut region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     // SAFETY: this test is the only user of the file and of the mapping,
     // which is readable and writable and lies within the file.
     unsafe {
@@ -170,32 +171,32 @@ fn unchecked_slices_see_the_bytes() {
 
 #[test]
 fn bad_mapping_arguments() {
-    let m = MemFd::new_sealable("args").unwrap();
-    m.truncate(8192).unwrap();
+    let (m, page) = (MemFd::new_sealable("args").unwrap(), iofd::page_size());
+    m.truncate(2 * page as u64).unwrap();
     assert_eq!(kind(m.mmap(0, Prot::READ)), ErrorKind::InvalidInput);
     assert_eq!(
-        kind(m.mmap_at(4096, Prot::READ, 1)),
+        kind(m.mmap_at(page, Prot::READ, 1)),
         ErrorKind::InvalidInput
     );
     assert_eq!(
-        kind(m.mmap_at(4096, Prot::READ, 4095)),
+        kind(m.mmap_at(page, Prot::READ, page as u64 - 1)),
         ErrorKind::InvalidInput
     );
     assert_eq!(
-        kind(m.mmap_at(4096, Prot::READ, i64::MAX as u64 + 1)),
+        kind(m.mmap_at(page, Prot::READ, i64::MAX as u64 + 1)),
         ErrorKind::InvalidInput
     );
     assert_eq!(kind(m.mmap(usize::MAX, Prot::READ)), ErrorKind::OutOfMemory);
     // A mapping must start inside the file; it may run past the end.
     assert_eq!(
-        kind(m.mmap_at(4096, Prot::READ, 8192)),
+        kind(m.mmap_at(page, Prot::READ, 2 * page as u64)),
         ErrorKind::InvalidInput
     );
     assert_eq!(
-        kind(m.mmap_at(4096, Prot::READ, 1 << 20)),
+        kind(m.mmap_at(page, Prot::READ, 1 << 30)),
         ErrorKind::InvalidInput
     );
-    let past = m.mmap_at(8192, Prot::READ, 4096).unwrap();
+    let past = m.mmap_at(2 * page, Prot::READ, page as u64).unwrap();
     assert!(!past.is_immutable());
     // Any shared mapping made while the file was writable could be
     // mprotect()ed to writable, so the kernel refuses the WRITE seal.
@@ -205,16 +206,16 @@ fn bad_mapping_arguments() {
     );
     drop(past);
     m.seal(Seals::WRITE).unwrap();
-    assert_eq!(kind(m.mmap(4096, Prot::WRITE)), ErrorKind::PermissionDenied);
+    assert_eq!(kind(m.mmap(page, Prot::WRITE)), ErrorKind::PermissionDenied);
 }
 
 #[test]
 fn regions_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<iofd::MappedRegion>();
-    let m = MemFd::new("threads").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let (m, page) = (MemFd::new("threads").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     std::thread::scope(|s| {
         for i in 0..4u8 {
             let region = &region;

@@ -145,9 +145,9 @@ fn write_seal_forbids_every_write() {
 
 #[test]
 fn write_seal_is_refused_while_a_writable_mapping_exists() {
-    let m = MemFd::new_sealable("busy").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let (m, page) = (MemFd::new_sealable("busy").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     assert_eq!(errno(m.seal(Seals::WRITE)), libc::EBUSY);
     region.unmap().unwrap();
     m.seal(Seals::WRITE).unwrap();
@@ -155,13 +155,13 @@ fn write_seal_is_refused_while_a_writable_mapping_exists() {
 
 #[test]
 fn future_write_seal_spares_existing_writable_mappings() {
-    let m = MemFd::new_sealable("future").unwrap();
-    m.truncate(4096).unwrap();
-    let region = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let (m, page) = (MemFd::new_sealable("future").unwrap(), iofd::page_size());
+    m.truncate(page as u64).unwrap();
+    let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     m.seal(Seals::FUTURE_WRITE).unwrap();
     assert_eq!(errno(m.write_at(b"x", 0)), libc::EPERM);
     assert_eq!(
-        kind(m.mmap(4096, Prot::READ | Prot::WRITE)),
+        kind(m.mmap(page, Prot::READ | Prot::WRITE)),
         ErrorKind::PermissionDenied
     );
     // The mapping made before the seal still writes through to the file,
@@ -170,7 +170,7 @@ fn future_write_seal_spares_existing_writable_mappings() {
     let mut buf = [0u8; 5];
     m.read_at(&mut buf, 0).unwrap();
     assert_eq!(&buf, b"still");
-    let ro = m.mmap(4096, Prot::READ).unwrap();
+    let ro = m.mmap(page, Prot::READ).unwrap();
     assert!(!ro.is_immutable());
 }
 
@@ -213,7 +213,10 @@ fn closed_memfd_reports_closed() {
     assert_eq!(kind(m.size()), ErrorKind::Closed);
     assert_eq!(kind(m.seal(Seals::GROW)), ErrorKind::Closed);
     assert_eq!(kind(m.seals()), ErrorKind::Closed);
-    assert_eq!(kind(m.mmap(4096, Prot::READ)), ErrorKind::Closed);
+    assert_eq!(
+        kind(m.mmap(iofd::page_size(), Prot::READ)),
+        ErrorKind::Closed
+    );
 }
 
 #[test]

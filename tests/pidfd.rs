@@ -286,3 +286,58 @@ fn from_fd_reports_the_pid_it_is_given() {
     assert_eq!((adopted.raw(), adopted.pid()), (n, iofd::getpid()));
     adopted.send_signal(0).unwrap();
 }
+
+#[test]
+fn wait_timeout_gives_up_on_a_running_child_and_then_reaps_it() {
+    let pidfd = pidfd_of(sleeping());
+    let start = std::time::Instant::now();
+    let timeout = Duration::from_millis(30);
+    assert_eq!(pidfd.wait_timeout(timeout).unwrap(), None);
+    assert!(start.elapsed() >= timeout, "gave up early");
+    pidfd.send_signal(SIGKILL).unwrap();
+    let status = pidfd.wait_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(status.and_then(|s| s.signal()), Some(SIGKILL));
+    assert_eq!(
+        pidfd.wait_timeout(timeout).unwrap_err().raw_os_error(),
+        libc::ECHILD
+    );
+}
+
+#[test]
+fn wait_timeout_on_a_blocking_pidfd_does_not_block_past_it() {
+    let pid = sleeping();
+    let pidfd = PidFd::open_blocking(pid).unwrap();
+    let start = std::time::Instant::now();
+    assert_eq!(pidfd.wait_timeout(Duration::from_millis(20)).unwrap(), None);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    pidfd.send_signal(SIGKILL).unwrap();
+    assert!(
+        pidfd
+            .wait_timeout(Duration::from_secs(10))
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn a_close_during_wait_timeout_completes_when_it_returns() {
+    let pid = sleeping();
+    let pidfd = std::sync::Arc::new(pidfd_of(pid));
+    let waiter = std::sync::Arc::clone(&pidfd);
+    let timeout = Duration::from_millis(200);
+    let t = std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        (waiter.wait_timeout(timeout), start.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(50));
+    let start = std::time::Instant::now();
+    pidfd.close().unwrap();
+    assert!(start.elapsed() < Duration::from_millis(20), "close blocked");
+    let (r, waited) = t.join().unwrap();
+    assert_eq!(kind(r), ErrorKind::Closed);
+    assert!(waited >= timeout, "a pidfd wait cannot be woken by a close");
+    // Reap it through a fresh pidfd, so no zombie is left behind.
+    let again = pidfd_of(pid);
+    again.send_signal(SIGKILL).unwrap();
+    assert!(again.wait().unwrap().signal().is_some());
+}

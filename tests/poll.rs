@@ -135,3 +135,43 @@ fn plain_fds_are_handles_too() {
     let mut fds = [PollFd::new(fd, Events::IN)];
     assert_eq!(poll(&mut fds, Some(Duration::ZERO)).unwrap(), 1);
 }
+
+extern "C" fn note_usr2(_: i32) {
+    USR2_SEEN.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+static USR2_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn poll_with_mask_unblocks_a_pending_signal_for_the_wait_only() {
+    use iofd::{SIGUSR2, SigSet, block_signals, poll_with_mask, set_signal_mask, signal_mask};
+    // SAFETY: a zeroed `sigaction` with a handler that only stores a flag.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = note_usr2 as *const () as usize;
+        assert_eq!(libc::sigaction(SIGUSR2, &sa, std::ptr::null_mut()), 0);
+    }
+    let mut usr2 = SigSet::empty();
+    usr2.add(SIGUSR2).unwrap();
+    let old = block_signals(&usr2).unwrap();
+    // Pending while blocked: nothing runs yet.
+    iofd::send_signal_to_thread(iofd::gettid(), SIGUSR2).unwrap();
+    assert!(!USR2_SEEN.load(std::sync::atomic::Ordering::SeqCst));
+    let ev = EventFd::new(0).unwrap();
+    let mut fds = [PollFd::new(&ev, Events::IN)];
+    let mut during = signal_mask().unwrap();
+    during.remove(SIGUSR2).unwrap();
+    let start = Instant::now();
+    let err = poll_with_mask(&mut fds, Some(Duration::from_secs(5)), &during).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Interrupted);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "the signal did not end the wait"
+    );
+    assert!(
+        USR2_SEEN.load(std::sync::atomic::Ordering::SeqCst),
+        "the handler ran"
+    );
+    assert!(signal_mask().unwrap().contains(SIGUSR2), "the mask is back");
+    set_signal_mask(&old).unwrap();
+}

@@ -22,7 +22,7 @@ use iofd_benches::{OPERATIONS, Operation};
 const USAGE: &str = "usage: cargo bench -p iofd-benches -- [--quick] [--rounds N] [OPERATION...]
   --quick      30 short rounds instead of 300 (also IOFD_BENCH_QUICK=1)
   --rounds N   N measured rounds (also IOFD_BENCH_ROUNDS=N)
-  OPERATION    run only these: eventfd timerfd memfd dup raw closed";
+  OPERATION    run only these: eventfd timerfd memfd dup raw clock closed";
 
 fn main() -> ExitCode {
     let (config, operations) = match parse_args() {

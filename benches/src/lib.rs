@@ -119,6 +119,11 @@ pub const OPERATIONS: &[Operation] = &[
         variants: ops::handle::raw_variants,
     },
     Operation {
+        name: "clock",
+        summary: "`clock_now(Clock::Monotonic)`: clock_gettime(2) of `CLOCK_MONOTONIC`; the floor is the system call, the others read the vDSO",
+        variants: ops::clock::variants,
+    },
+    Operation {
         name: "closed",
         summary: "`Fd::write` after `close()`: `Closed` with no system call; the floor is write(2) on descriptor -1 (`EBADF`)",
         variants: ops::handle::closed_variants,

@@ -688,6 +688,7 @@ impl<'fd> FdGuard<'fd> {
     #[inline(always)]
     pub(crate) fn release_consumed(self, r: Ret, wake: Wake) -> Ret {
         if self.state.is_closing() {
+            state::cold_path();
             wait::rewake(self.borrowed(), wake);
             return self.release(Ret::CLOSED);
         }

@@ -148,6 +148,14 @@ pub(crate) struct State {
     fd: i32,
 }
 
+/// Marks the path that calls it as unlikely, so the compiler keeps the
+/// hot path's values where the hot path wants them (as
+/// `core::hint::cold_path`, which is stable only from Rust 1.95; an inlined
+/// `#[cold]` function has the same effect on older compilers).
+#[cold]
+#[inline(always)]
+pub(crate) fn cold_path() {}
+
 /// The word as an `i32`: negative once closing has begun.
 #[inline(always)]
 const fn signed(word: u32) -> i32 {
@@ -179,7 +187,9 @@ impl State {
     /// The descriptor, or `-1` once closing has begun.
     #[inline(always)]
     pub(crate) fn raw(&self) -> i32 {
-        if self.is_open() { self.fd } else { -1 }
+        // Branch-free: the word's sign spread over all bits is 0 while
+        // open and -1 (all ones) from the moment closing begins.
+        self.fd | (signed(self.word.load(Relaxed)) >> 31)
     }
 
     /// `true` until closing begins.
@@ -221,6 +231,7 @@ impl State {
         // point where it was counted.
         let prev = self.word.fetch_add(1, Acquire);
         if signed(prev) < 0 {
+            cold_path();
             return Err(self.refused(prev));
         }
         Ok(self.fd)
@@ -270,7 +281,8 @@ impl State {
         if signed(prev) >= 0 {
             return (false, None);
         }
-        (true, self.finish())
+        cold_path();
+        (true, self.finish(prev))
     }
 
     /// After a decrement of a word that was not open: try to finish the
@@ -284,7 +296,11 @@ impl State {
     /// in between; its own decrement brings it back, and it tries too.
     /// Inlined, for the reason given at [`acquire`](State::acquire).
     #[inline(always)]
-    fn finish(&self) -> Option<i32> {
+    fn finish(&self, prev: u32) -> Option<i32> {
+        if prev & DONE != 0 {
+            // A refused acquire's undo on a closed word: nothing owed.
+            return None;
+        }
         // The wake bits never change; reading them afresh (rather than
         // from the decrement's result) leaves the compiler free to keep
         // the caller's values where they are.

@@ -73,10 +73,6 @@ bitflags! {
 /// `"memfd:"` prefix the kernel adds.
 pub const MEMFD_NAME_MAX: usize = 249;
 
-/// Mapping offsets must be page-aligned; every Linux page size is a
-/// multiple of 4 KiB, so a smaller alignment is always wrong.
-const MIN_PAGE_SIZE: u64 = 4096;
-
 /// memfd_create(2) — an anonymous file in memory.
 ///
 /// It behaves like a regular file (read, write, positional I/O, truncate)
@@ -298,10 +294,9 @@ impl MemFd {
     ///
     /// # Errors
     /// - `InvalidInput` if `len` is 0, or `offset` is not a multiple of
-    ///   4096 or exceeds `i64::MAX` (no system call); if `offset` is at or
-    ///   past the end of the file (nothing to map: size the file first with
-    ///   [`truncate`](MemFd::truncate)); the kernel also refuses an offset
-    ///   that is not a multiple of a larger page size;
+    ///   [`page_size`](crate::page_size) or exceeds `i64::MAX` (no system
+    ///   call); if `offset` is at or past the end of the file (nothing to
+    ///   map: size the file first with [`truncate`](MemFd::truncate));
     /// - `PermissionDenied` (`EPERM`) for [`Prot::WRITE`] under a `WRITE`
     ///   or `FUTURE_WRITE` seal;
     /// - `OutOfMemory`; `Closed`.
@@ -309,7 +304,7 @@ impl MemFd {
     /// <https://man7.org/linux/man-pages/man2/mmap.2.html>
     #[doc(alias = "mmap")]
     pub fn mmap_at(&self, len: usize, prot: Prot, offset: u64) -> Result<MappedRegion> {
-        if len == 0 || !offset.is_multiple_of(MIN_PAGE_SIZE) {
+        if len == 0 || !offset.is_multiple_of(crate::page_size() as u64) {
             return Err(Error::INVALID);
         }
         let off = i64::try_from(offset).map_err(|_| Error::INVALID)?;

@@ -44,8 +44,8 @@ use crate::{Error, Result, sys};
 /// use iofd::{MemFd, Prot};
 ///
 /// let mem = MemFd::new("shared")?;
-/// mem.truncate(4096)?;
-/// let region = mem.mmap(4096, Prot::READ | Prot::WRITE)?;
+/// mem.truncate(iofd::page_size() as u64)?;
+/// let region = mem.mmap(iofd::page_size(), Prot::READ | Prot::WRITE)?;
 /// region.write_at(100, b"via the mapping")?;
 ///
 /// let mut buf = [0u8; 15];

@@ -26,12 +26,13 @@ pub(crate) fn read(fd: BorrowedFd<'_>, buf: &mut [u8]) -> Ret {
     Ret(unsafe { raw::syscall3(Sysno::read, arg::fd(fd), p, n) })
 }
 
-/// write(2).
+/// write(2). Not a read-only call (see `sys`): the file may be mapped into
+/// this process, and a blocking write may run a signal handler.
 #[inline(always)]
 pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Ret {
     let (p, n) = arg::buf(buf);
-    // SAFETY: `p` is valid for `n` bytes of reads; the kernel writes nothing.
-    Ret(unsafe { raw::syscall3_readonly(Sysno::write, arg::fd(fd), p, n) })
+    // SAFETY: `p` is valid for `n` bytes of reads.
+    Ret(unsafe { raw::syscall3(Sysno::write, arg::fd(fd), p, n) })
 }
 
 /// pread64(2); `offset` is a non-negative `loff_t`.
@@ -44,25 +45,27 @@ pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: i64) -> Ret {
     Ret(unsafe { raw::syscall4(Sysno::pread64, arg::fd(fd), p, n, off) })
 }
 
-/// pwrite64(2); `offset` is a non-negative `loff_t`.
+/// pwrite64(2); `offset` is a non-negative `loff_t`. Not a read-only call,
+/// as write(2).
 #[cfg(target_pointer_width = "64")]
 #[inline(always)]
 pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Ret {
     let (p, n) = arg::buf(buf);
     let off = arg::long(offset);
-    // SAFETY: `p` is valid for `n` bytes of reads; the kernel writes nothing.
-    Ret(unsafe { raw::syscall4_readonly(Sysno::pwrite64, arg::fd(fd), p, n, off) })
+    // SAFETY: `p` is valid for `n` bytes of reads.
+    Ret(unsafe { raw::syscall4(Sysno::pwrite64, arg::fd(fd), p, n, off) })
 }
 
 /// close(2). Never retried: on Linux the number is released even when the
-/// call reports `EINTR` or `EIO`.
+/// call reports `EINTR` or `EIO`. Not a read-only call: it can be
+/// interrupted by a signal handler (`EINTR`).
 ///
 /// # Safety
 /// - The caller owns `fd`, and nothing uses the number after this call.
 #[inline(always)]
 pub(crate) unsafe fn close(fd: i32) -> Result<()> {
     // SAFETY: no memory argument; the caller gives up `fd`.
-    ret_unit(unsafe { raw::syscall1_readonly(Sysno::close, arg::int(fd)) })
+    ret_unit(unsafe { raw::syscall1(Sysno::close, arg::int(fd)) })
 }
 
 /// fcntl(2) `F_GETFL`: the file status flags.
@@ -124,11 +127,12 @@ pub(super) fn check_fcntl_commands() {
     assert_eq!(F_DUPFD_CLOEXEC, libc::F_DUPFD_CLOEXEC as u32);
 }
 
-/// lseek(2); returns the new offset.
+/// lseek(2); returns the new offset. Not a read-only call: on a FUSE file
+/// it waits for the server, which can be interrupted by a signal handler.
 #[cfg(all(feature = "std", target_pointer_width = "64"))]
 #[inline]
 pub(crate) fn lseek(fd: BorrowedFd<'_>, offset: i64, whence: u32) -> Result<u64> {
     let (f, o, w) = (arg::fd(fd), arg::long(offset), arg::uint(whence));
     // SAFETY: no memory argument.
-    super::ret(unsafe { raw::syscall3_readonly(Sysno::lseek, f, o, w) }).map(|pos| pos as u64)
+    super::ret(unsafe { raw::syscall3(Sysno::lseek, f, o, w) }).map(|pos| pos as u64)
 }

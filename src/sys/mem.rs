@@ -41,12 +41,14 @@ pub(crate) fn memfd_create(name: &CStr, flags: u32) -> Result<i32> {
     ret_int(unsafe { raw::syscall2_readonly(Sysno::memfd_create, n, f) })
 }
 
-/// ftruncate(2); `len` is a non-negative `off_t`.
+/// ftruncate(2); `len` is a non-negative `off_t`. Not a read-only call:
+/// shrinking a file this process maps (and growing it back) zeroes mapped
+/// bytes.
 #[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn ftruncate(fd: BorrowedFd<'_>, len: i64) -> Result<()> {
     // SAFETY: no memory argument.
-    ret_unit(unsafe { raw::syscall2_readonly(Sysno::ftruncate, arg::fd(fd), arg::long(len)) })
+    ret_unit(unsafe { raw::syscall2(Sysno::ftruncate, arg::fd(fd), arg::long(len)) })
 }
 
 /// statx(2) of the descriptor itself (`""` with `AT_EMPTY_PATH`), asking

@@ -28,16 +28,19 @@ pub struct Fixtures {
     socket: Fd,
     peer: Fd,
     widowed: Fd,
+    /// `iofd::page_size()`: `ro` and `rw` are one page long, `memfd` two.
+    page: usize,
 }
 
 pub fn fixtures() -> Fixtures {
+    let page = iofd::page_size();
     let memfd = MemFd::new_sealable("bad-input").unwrap();
-    memfd.truncate(8192).unwrap();
+    memfd.truncate(2 * page as u64).unwrap();
     let write_sealed = MemFd::new_sealable("sealed").unwrap();
-    write_sealed.truncate(4096).unwrap();
+    write_sealed.truncate(page as u64).unwrap();
     write_sealed.seal(Seals::WRITE).unwrap();
-    let ro = memfd.mmap(4096, Prot::READ).unwrap();
-    let rw = memfd.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+    let ro = memfd.mmap(page, Prot::READ).unwrap();
+    let rw = memfd.mmap(page, Prot::READ | Prot::WRITE).unwrap();
     let closed_ev = EventFd::new(1).unwrap();
     closed_ev.close().unwrap();
     let (closed_fd, _) = pipe().unwrap();
@@ -70,6 +73,7 @@ pub fn fixtures() -> Fixtures {
         socket,
         peer,
         widowed,
+        page,
     }
 }
 
@@ -187,31 +191,34 @@ pub fn rows() -> Vec<Row> {
             f.memfd.mmap(0, Prot::READ).map(drop)
         }),
         err("mmap at offset 1", InvalidInput, EINVAL, true, |f| {
-            f.memfd.mmap_at(4096, Prot::READ, 1).map(drop)
+            f.memfd.mmap_at(f.page, Prot::READ, 1).map(drop)
         }),
         err("mmap at offset 4095", InvalidInput, EINVAL, true, |f| {
-            f.memfd.mmap_at(4096, Prot::READ, 4095).map(drop)
+            f.memfd.mmap_at(f.page, Prot::READ, 4095).map(drop)
         }),
         err(
             "mmap at offset beyond i64",
             InvalidInput,
             EINVAL,
             true,
-            |f| f.memfd.mmap_at(4096, Prot::READ, 1 << 63).map(drop),
+            |f| f.memfd.mmap_at(f.page, Prot::READ, 1 << 63).map(drop),
         ),
         err(
             "mmap at the end of the file",
             InvalidInput,
             EINVAL,
             false,
-            |f| f.memfd.mmap_at(4096, Prot::READ, 8192).map(drop),
+            |f| {
+                let end = 2 * f.page as u64;
+                f.memfd.mmap_at(f.page, Prot::READ, end).map(drop)
+            },
         ),
         err(
             "mmap past the end of the file",
             InvalidInput,
             EINVAL,
             false,
-            |f| f.memfd.mmap_at(4096, Prot::READ, 1 << 30).map(drop),
+            |f| f.memfd.mmap_at(f.page, Prot::READ, 1 << 30).map(drop),
         ),
         err(
             "mmap of usize::MAX bytes",
@@ -227,7 +234,7 @@ pub fn rows() -> Vec<Row> {
             false,
             |f| {
                 f.write_sealed
-                    .mmap(4096, Prot::READ | Prot::WRITE)
+                    .mmap(f.page, Prot::READ | Prot::WRITE)
                     .map(drop)
             },
         ),
@@ -249,7 +256,7 @@ pub fn rows() -> Vec<Row> {
             InvalidInput,
             EINVAL,
             true,
-            |f| f.ro.read_at(4095, &mut [0; 2]),
+            |f| f.ro.read_at(f.page - 1, &mut [0; 2]),
         ),
         err(
             "region read at usize::MAX",
@@ -263,7 +270,7 @@ pub fn rows() -> Vec<Row> {
             InvalidInput,
             EINVAL,
             true,
-            |f| f.rw.write_at(4096, b"x"),
+            |f| f.rw.write_at(f.page, b"x"),
         ),
         err(
             "region write on a read-only mapping",

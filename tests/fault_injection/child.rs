@@ -187,6 +187,17 @@ impl Cx {
         }
     }
 
+    /// From now on, `nr` fails with `errno`: for a scenario's setup that
+    /// needs a system without that call.
+    pub fn deny(&self, nr: Sysno, errno: i32) {
+        let rule = Rule {
+            nr,
+            arg: None,
+            action: RET_ERRNO | (errno as u32 & RET_DATA),
+        };
+        self.install(&[rule]);
+    }
+
     /// From now on, `nr` with first argument `arg0` ends the child as a
     /// failure: for "a failed close (or unmap) is never issued again".
     pub fn forbid(&self, nr: Sysno, arg0: u64) {

@@ -29,24 +29,32 @@ impl fmt::Display for FdSet {
 
 impl FdSet {
     /// Lists the open descriptors through `proc_fd` (an open
-    /// `/proc/self/fd`): a fresh openat(2) of it, getdents64(2) to the end,
-    /// close_range(2). None of these is a call iofd issues (iofd has
-    /// `close` and `lseek`, which is why the listing neither rewinds nor
-    /// closes with them), so no filter here touches them. The fresh
-    /// directory descriptor itself is left out of the set.
+    /// `/proc/self/fd`): a fresh openat2(2) of it, getdents64(2) to the
+    /// end, close_range(2). None of these is a call iofd issues (iofd has
+    /// `openat`, `close` and `lseek`, which is why the listing neither
+    /// opens, rewinds nor closes with them), so no filter here touches
+    /// them. The fresh directory descriptor itself is left out of the set.
     pub fn of(proc_fd: i32) -> Result<FdSet, &'static str> {
+        // SAFETY: a zeroed `open_how` is valid (no flags, mode 0, no
+        // resolve restrictions).
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = (libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) as u64;
         // SAFETY: a NUL-terminated path relative to a descriptor this
-        // child owns; the flags are plain bits.
+        // child owns, and an `open_how` of the size passed, which the
+        // kernel only reads.
         let dir = unsafe {
-            libc::openat(
+            libc::syscall(
+                libc::SYS_openat2,
                 proc_fd,
                 c".".as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                &how,
+                size_of::<libc::open_how>(),
             )
         };
         if dir < 0 {
-            return Err("openat /proc/self/fd failed");
+            return Err("openat2 /proc/self/fd failed");
         }
+        let dir = dir as i32;
         let listed = Self::list(dir);
         // SAFETY: closes only `dir`, which this function opened.
         if unsafe { libc::syscall(libc::SYS_close_range, dir, dir, 0) } != 0 {

@@ -21,6 +21,9 @@
 //! that the API is not listed with; and the **no-syscall** paths run with
 //! every call forbidden.
 //!
+//! `iofd::exit` has cells of its own (`exit.rs`): with exit_group(2), and
+//! then exit(2) too, refused by a filter.
+//!
 //! Seccomp needs a real kernel: under qemu-user it is unavailable, and the
 //! cells fail saying so. `scripts/qemu-test.sh` skips them by their common
 //! prefix (`--skip seccomp_`); the two checks without a filter (ABI
@@ -36,6 +39,7 @@ mod bad_input_rows;
 mod cases;
 mod child;
 mod cli;
+mod exit;
 mod fdset;
 mod report;
 mod seccomp;
@@ -95,6 +99,18 @@ fn all_tests() -> Vec<Test> {
         Test {
             name: "syscall_rows_match_src_sys".into(),
             kind: Kind::Plain(check_rows),
+        },
+        Test {
+            name: "exit::status_reaches_the_parent".into(),
+            kind: Kind::Plain(exit::exit_status_reaches_the_parent),
+        },
+        Test {
+            name: format!("{PREFIX}exit::exit_group_refused_falls_back_to_exit"),
+            kind: Kind::Plain(exit::exit_group_refused_falls_back_to_exit),
+        },
+        Test {
+            name: format!("{PREFIX}exit::both_refused_raise_sigill_at_the_trap"),
+            kind: Kind::Plain(exit::both_refused_raise_sigill_at_the_trap),
         },
     ];
     for row in ROWS {

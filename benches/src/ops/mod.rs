@@ -11,6 +11,7 @@
 //! - each iteration passes its inputs through `black_box` and checks its
 //!   result, panicking with the operation and variant in the message.
 
+pub(crate) mod clock;
 pub(crate) mod dup;
 pub(crate) mod eventfd;
 pub(crate) mod handle;

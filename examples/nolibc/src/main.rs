@@ -1,15 +1,19 @@
 //! A Linux program with no libc, no std and no allocator: iofd alone.
 //!
-//! It makes an eventfd, a timerfd, a signalfd and a memfd, waits on all
-//! four with `poll`, and lets each event set off the next: the eventfd's
-//! counter arms the timer, the timer's expiry sends SIGUSR1, the signal
-//! writes a message through the memfd's mapping, and the message is read
-//! back through the memfd. One line per event goes to standard output:
+//! It makes an eventfd, a timerfd, a signalfd and a memfd one page long
+//! (the page size comes from the auxiliary vector that `_start` hands to
+//! iofd), waits on all four with `poll`, and lets each event set off the
+//! next: the eventfd's counter arms the timer, the timer's expiry sends
+//! signal 32 (the kernel's first real-time signal, which a libc would keep
+//! for itself: this program has none and owns all 64), the signal writes a
+//! message through the memfd's mapping, and
+//! the message is read back through the memfd. One line per event goes to
+//! standard output:
 //!
 //! ```text
 //! eventfd: counter 42
 //! timerfd: 1 expiration
-//! signalfd: signal 10 from this process
+//! signalfd: signal 32 from this process
 //! memfd: read back "written through the mapping"
 //! ```
 //!
@@ -31,7 +35,9 @@ mod start;
 
 use core::time::Duration;
 
-use iofd::{EventFd, Events, MemFd, PollFd, Prot, Result, SIGUSR1, SigSet, SignalFd, TimerFd};
+use iofd::{
+    EventFd, Events, KERNEL_SIGRTMIN, MemFd, PollFd, Prot, Result, SigSet, SignalFd, TimerFd,
+};
 
 use crate::out::Line;
 
@@ -44,17 +50,19 @@ const TIMED_OUT: i32 = 110;
 const BROKEN: i32 = 5;
 
 fn run() -> Result<()> {
-    // Block SIGUSR1 first: once sent, it then stays pending for the
-    // signalfd instead of ending the process.
-    let mut usr1 = SigSet::empty();
-    usr1.add(SIGUSR1)?;
-    iofd::block_signals(&usr1)?;
-    let signals = SignalFd::new(&usr1)?;
+    // Block signal 32 first: once sent, it then stays pending for the
+    // signalfd instead of ending the process. Without libc (declared by
+    // `init_no_libc` in `_start`) it is the program's to use.
+    let mut rt = SigSet::empty();
+    rt.add(KERNEL_SIGRTMIN)?;
+    iofd::block_signals(&rt)?;
+    let signals = SignalFd::new(&rt)?;
     let event = EventFd::new(0)?;
     let timer = TimerFd::new()?;
+    let page = iofd::page_size();
     let mem = MemFd::new("nolibc")?;
-    mem.truncate(4096)?;
-    let region = mem.mmap(4096, Prot::READ | Prot::WRITE)?;
+    mem.truncate(page as u64)?;
+    let region = mem.mmap(page, Prot::READ | Prot::WRITE)?;
 
     let mut fds = [
         PollFd::new(&event, Events::IN),
@@ -83,7 +91,7 @@ fn run() -> Result<()> {
                 .num(expirations)
                 .text(" expiration")
                 .print()?;
-            iofd::send_signal_to_thread(iofd::gettid(), SIGUSR1)?;
+            iofd::send_signal_to_thread(iofd::gettid(), KERNEL_SIGRTMIN)?;
         }
         if fds[2].revents().contains(Events::IN) {
             let info = signals.read()?;

@@ -3,14 +3,16 @@
 //!
 //! Linux starts a static executable at its ELF entry point, `_start`, with
 //! the stack pointer on `argc` (followed by `argv`, `envp` and the auxiliary
-//! vector, none of which this program reads) and no return address: there
-//! is nothing to return to. Linux puts that stack pointer on a 16-byte
-//! boundary; `_start` aligns it anyway, because compiled Rust relies on it
-//! (x86_64 spills SSE registers with aligned stores, aarch64 faults on a
-//! misaligned `sp`, i686 code assumes the 16 bytes of the i386 psABI, arm
-//! the 8 of the AAPCS). It also zeroes the frame pointer and
-//! return address, so that a debugger's backtrace ends here, and calls
-//! [`main`], which never returns.
+//! vector) and no return address: there is nothing to return to. `_start`
+//! passes that stack pointer to [`main`] as its argument, which hands it to
+//! iofd: the auxiliary vector holds the page size and the address of the
+//! vDSO, through which iofd reads clocks. Every Linux ABI puts the stack
+//! pointer on a 16-byte boundary; `_start` aligns it anyway, because
+//! compiled Rust relies on it (x86_64 spills SSE registers with aligned
+//! stores, aarch64 faults on a misaligned `sp`, i686 code assumes the 16
+//! bytes of the i386 psABI, arm the 8 of the AAPCS). It also zeroes the frame
+//! pointer and return address, so that a debugger's backtrace ends here,
+//! and calls [`main`], which never returns.
 
 use core::panic::PanicInfo;
 
@@ -18,7 +20,12 @@ use crate::out::Line;
 
 /// Runs the program and ends the process: status 0 on success, 1 after
 /// printing the errno of the first failure to standard error.
-extern "C" fn main() -> ! {
+/// `initial_stack` is the stack pointer `_start` was entered with.
+extern "C" fn main(initial_stack: *const usize) -> ! {
+    // SAFETY: `initial_stack` is the stack pointer the kernel entered
+    // `_start` with, above which nothing has been written, and this
+    // program links no libc.
+    unsafe { iofd::init_no_libc(initial_stack) };
     let status = match crate::run() {
         Ok(()) => 0,
         Err(e) => {
@@ -46,6 +53,7 @@ fn panic(_: &PanicInfo<'_>) -> ! {
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
+        "mov rdi, rsp",  // main's argument: the initial stack
         "xor ebp, ebp",  // no caller frame
         "and rsp, -16",  // 16-byte aligned stack
         "call {main}",
@@ -61,6 +69,7 @@ unsafe extern "C" fn _start() -> ! {
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
+        "mov x0, sp",          // main's argument: the initial stack
         "mov x29, xzr",        // no caller frame
         "mov x30, xzr",        // no return address
         "mov x9, sp",
@@ -87,6 +96,7 @@ unsafe extern "C" fn _start() -> ! {
         ".option norelax",
         "lla gp, __global_pointer$",
         ".option pop",
+        "mv a0, sp",           // main's argument: the initial stack
         "li fp, 0",            // no caller frame
         "li ra, 0",            // no return address
         "andi sp, sp, -16",    // 16-byte aligned stack
@@ -96,33 +106,37 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
-/// The entry point (A32). `sp` can be the destination of `bic` in A32,
-/// but only as a deprecated form: go through `r0`.
+/// The entry point (A32). `sp` may be the destination of `bic` in A32
+/// only as a deprecated form: go through `r1`.
 #[cfg(target_arch = "arm")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
+        "mov r0, sp",          // main's argument: the initial stack
         "mov fp, #0",          // no caller frame
         "mov lr, #0",          // no return address
-        "mov r0, sp",
-        "bic r0, r0, #15",
-        "mov sp, r0",          // 16-byte aligned stack
+        "bic r1, r0, #15",
+        "mov sp, r1",          // 16-byte aligned stack
         "bl {main}",
         "udf #0",              // `main` never returns
         main = sym main,
     )
 }
 
-/// The entry point. `call` pushes the return address, leaving `esp` 4 past
-/// a 16-byte boundary, as a function expects on entry.
+/// The entry point. The argument goes on the stack (cdecl), placed so
+/// that `esp` is on a 16-byte boundary at the `call`, as the i386 psABI
+/// wants; `call` then pushes the return address.
 #[cfg(target_arch = "x86")]
 #[unsafe(naked)]
 #[unsafe(no_mangle)]
 unsafe extern "C" fn _start() -> ! {
     core::arch::naked_asm!(
+        "mov eax, esp",  // main's argument: the initial stack
         "xor ebp, ebp",  // no caller frame
-        "and esp, -16",  // 16-byte aligned stack
+        "and esp, -16",
+        "sub esp, 12",
+        "push eax",      // 16-byte aligned stack at the call
         "call {main}",
         "ud2",           // `main` never returns
         main = sym main,

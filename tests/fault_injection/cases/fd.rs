@@ -24,7 +24,12 @@ pub const APIS: &[Api] = &[
     api("Fd::is_cloexec", &[FCNTL], is_cloexec),
     api("Fd::dup", &[FCNTL], dup),
     api("iofd::pipe", &[PIPE2], pipe),
+    api("FdGuard::read", &[READ], guard_read),
+    api("FdGuard::write", &[WRITE], guard_write),
+    api("FdGuard::read_at", &[PREAD64], guard_read_at),
+    api("FdGuard::write_at", &[PWRITE64], guard_write_at),
     api("Fd::close", &[CLOSE], close),
+    api("Fd::close_owned", &[CLOSE], close_owned),
     api("Handle::close", &[CLOSE], handle_close),
     api("drop(Fd)", &[CLOSE], drop_fd),
     api(
@@ -147,6 +152,56 @@ fn dup(cx: &mut Cx) {
 fn pipe(cx: &mut Cx) {
     let r = cx.call(iofd::pipe);
     cx.injected(r);
+}
+
+fn guard_read(cx: &mut Cx) {
+    let (rx, _tx) = pipe_with_data(cx);
+    let raw = rx.raw();
+    let g = cx.setup("borrow", rx.borrow());
+    let r = cx.call(|| g.read(&mut [0; 8]));
+    cx.injected(r);
+    drop(g);
+    still_open(cx, &rx, raw);
+}
+
+fn guard_write(cx: &mut Cx) {
+    let (_rx, tx) = cx.setup("pipe", iofd::pipe());
+    let raw = tx.raw();
+    let g = cx.setup("borrow", tx.borrow());
+    let r = cx.call(|| g.write(b"x"));
+    cx.injected(r);
+    drop(g);
+    still_open(cx, &tx, raw);
+}
+
+fn guard_read_at(cx: &mut Cx) {
+    let f = file(cx);
+    let raw = f.raw();
+    let g = cx.setup("borrow", f.borrow());
+    let r = cx.call(|| g.read_at(&mut [0; 8], 0));
+    cx.injected(r);
+    drop(g);
+    still_open(cx, &f, raw);
+}
+
+fn guard_write_at(cx: &mut Cx) {
+    let f = file(cx);
+    let raw = f.raw();
+    let g = cx.setup("borrow", f.borrow());
+    let r = cx.call(|| g.write_at(b"x", 0));
+    cx.injected(r);
+    drop(g);
+    still_open(cx, &f, raw);
+}
+
+fn close_owned(cx: &mut Cx) {
+    // The by-value close reports the kernel's errno, and the descriptor is
+    // gone either way (`call` checks the table).
+    let fd = lone_fd(cx);
+    let n = fd.raw();
+    let r = cx.call(|| fd.close_owned());
+    cx.injected(r);
+    cx.forbid(iofd::raw::Sysno::close, n as u64);
 }
 
 fn close(cx: &mut Cx) {

@@ -7,8 +7,12 @@ use super::{Api, closed_for_good, still_open};
 use crate::child::Cx;
 use crate::syscalls::*;
 
-/// One page: the size of every mapping here.
-const PAGE: usize = 4096;
+/// One page: the size of every mapping here. Read during setup: the
+/// first call reads the auxiliary vector, which is no part of the API
+/// under test.
+fn page() -> usize {
+    iofd::page_size()
+}
 
 pub const APIS: &[Api] = &[
     api("MemFd::new", &[MEMFD_CREATE], new),
@@ -49,9 +53,9 @@ fn memfd(cx: &Cx) -> MemFd {
 }
 
 /// A memfd one page long.
-fn page(cx: &Cx) -> MemFd {
+fn one_page(cx: &Cx) -> MemFd {
     let m = memfd(cx);
-    cx.setup("ftruncate", m.truncate(PAGE as u64));
+    cx.setup("ftruncate", m.truncate(page() as u64));
     m
 }
 
@@ -117,9 +121,9 @@ fn write_at(cx: &mut Cx) {
 }
 
 fn truncate(cx: &mut Cx) {
-    let m = memfd(cx);
+    let (m, len) = (memfd(cx), page() as u64);
     let raw = m.raw();
-    let r = cx.call(|| m.truncate(PAGE as u64));
+    let r = cx.call(|| m.truncate(len));
     cx.injected(r);
     still_open(cx, &m, raw);
 }
@@ -162,19 +166,19 @@ fn try_from(cx: &mut Cx) {
 }
 
 fn mmap(cx: &mut Cx) {
-    let m = page(cx);
+    let (m, len) = (one_page(cx), page());
     let raw = m.raw();
     // A failed mmap returns no region (nothing to unmap, nothing to use)
     // and leaves the memfd usable.
-    let r = cx.call(|| m.mmap(PAGE, Prot::READ));
+    let r = cx.call(|| m.mmap(len, Prot::READ));
     cx.injected(r);
     still_open(cx, &m, raw);
 }
 
 fn mmap_at(cx: &mut Cx) {
-    let m = page(cx);
+    let (m, len) = (one_page(cx), page());
     let raw = m.raw();
-    let r = cx.call(|| m.mmap_at(PAGE, Prot::READ | Prot::WRITE, 0));
+    let r = cx.call(|| m.mmap_at(len, Prot::READ | Prot::WRITE, 0));
     cx.injected(r);
     still_open(cx, &m, raw);
 }
@@ -193,8 +197,8 @@ fn drop_memfd(cx: &mut Cx) {
 }
 
 fn unmap(cx: &mut Cx) {
-    let m = page(cx);
-    let region = cx.setup("mmap", m.mmap(PAGE, Prot::READ | Prot::WRITE));
+    let m = one_page(cx);
+    let region = cx.setup("mmap", m.mmap(page(), Prot::READ | Prot::WRITE));
     let addr = region.as_ptr() as u64;
     let r = cx.call(|| region.unmap());
     cx.injected(r);
@@ -203,7 +207,7 @@ fn unmap(cx: &mut Cx) {
 }
 
 fn drop_region(cx: &mut Cx) {
-    let m = page(cx);
-    let region = cx.setup("mmap", m.mmap(PAGE, Prot::READ));
+    let m = one_page(cx);
+    let region = cx.setup("mmap", m.mmap(page(), Prot::READ));
     cx.call(|| drop(region));
 }

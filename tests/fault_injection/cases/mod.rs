@@ -8,6 +8,7 @@
 //! it when [`Cx::row`] names that target (and the path that completes
 //! quickly in sweeps).
 
+mod auxv;
 mod epoll;
 mod eventfd;
 mod fd;
@@ -74,6 +75,7 @@ pub fn apis() -> Vec<&'static Api> {
         signal::APIS,
         epoll::APIS,
         socket::APIS,
+        auxv::APIS,
     ]
     .into_iter()
     .flatten()

@@ -73,6 +73,14 @@ pub const NOSYS: &[NoSys] = &[
         name: "from_fd of every handle",
         run: adopt_handles,
     },
+    NoSys {
+        name: "clock_now of every clock, through the vDSO",
+        run: super::auxv::clocks_through_the_vdso,
+    },
+    NoSys {
+        name: "page_size after the first call",
+        run: super::auxv::page_size_again,
+    },
 ];
 
 /// `from_fd` trusts the caller and asks the kernel nothing.
@@ -288,14 +296,14 @@ fn memfd_names(cx: &mut Cx) {
 }
 
 fn memfd_arguments(cx: &mut Cx) {
-    let m = cx.setup("memfd", MemFd::new("nosys"));
-    cx.setup("ftruncate", m.truncate(4096));
+    let (m, page) = (cx.setup("memfd", MemFd::new("nosys")), iofd::page_size());
+    cx.setup("ftruncate", m.truncate(page as u64));
     let got = cx.call(|| {
         errnos([
             m.mmap(0, Prot::READ).err(),
-            m.mmap_at(4096, Prot::READ, 1).err(),
-            m.mmap_at(4096, Prot::READ, 2048).err(),
-            m.mmap_at(4096, Prot::READ, !4095).err(), // aligned, beyond i64
+            m.mmap_at(page, Prot::READ, 1).err(),
+            m.mmap_at(page, Prot::READ, 2048).err(),
+            m.mmap_at(page, Prot::READ, !4095).err(), // 4096-aligned, beyond i64
             m.truncate(u64::MAX).err(),
         ])
     });
@@ -304,16 +312,16 @@ fn memfd_arguments(cx: &mut Cx) {
 }
 
 fn region_copies(cx: &mut Cx) {
-    let m = cx.setup("memfd", MemFd::new("nosys"));
-    cx.setup("ftruncate", m.truncate(4096));
-    let rw = cx.setup("mmap", m.mmap(4096, Prot::READ | Prot::WRITE));
-    let ro = cx.setup("mmap", m.mmap(4096, Prot::READ));
+    let (m, page) = (cx.setup("memfd", MemFd::new("nosys")), iofd::page_size());
+    cx.setup("ftruncate", m.truncate(page as u64));
+    let rw = cx.setup("mmap", m.mmap(page, Prot::READ | Prot::WRITE));
+    let ro = cx.setup("mmap", m.mmap(page, Prot::READ));
     let mut buf = [0u8; 3];
     let got = cx.call(|| {
         (
-            rw.write_at(4093, b"abc"),
-            ro.read_at(4093, &mut buf),
-            rw.read_at(4094, &mut [0; 3])
+            rw.write_at(page - 3, b"abc"),
+            ro.read_at(page - 3, &mut buf),
+            rw.read_at(page - 2, &mut [0; 3])
                 .err()
                 .map(|e| e.raw_os_error()),
             ro.write_at(0, b"x").err().map(|e| e.raw_os_error()),
@@ -353,6 +361,7 @@ fn closed_handles(cx: &mut Cx) {
     ] {
         cx.setup("close", closed);
     }
+    let page = iofd::page_size();
     let got = cx.call(|| {
         errnos([
             ev.wait().err(),
@@ -368,7 +377,7 @@ fn closed_handles(cx: &mut Cx) {
             m.truncate(1).err(),
             m.seal(Seals::SEAL).err(),
             m.seals().err(),
-            m.mmap(4096, Prot::READ).err(),
+            m.mmap(page, Prot::READ).err(),
             s.read().err(),
             s.set_mask(&set).err(),
             p.send_signal(0).err(),

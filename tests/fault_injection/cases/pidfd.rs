@@ -29,6 +29,9 @@ pub const APIS: &[Api] = &[
         }],
         run: wait,
     },
+    // waitid with WNOHANG (a running child says "not yet"), then ppoll
+    // for the rest of the timeout, then waitid again.
+    api("PidFd::wait_timeout", &[WAITID, PPOLL], wait_timeout),
     api("PidFd::try_wait", &[WAITID], try_wait),
     api("PidFd::close", &[CLOSE], close),
     api("drop(PidFd)", &[CLOSE], drop_pidfd),
@@ -159,6 +162,14 @@ fn wait(cx: &mut Cx) {
     let p = child(cx, cx.row() != Some(WAITID));
     let raw = p.raw();
     let r = cx.call(|| p.wait());
+    cx.injected(r);
+    still_open(cx, &p, raw);
+}
+
+fn wait_timeout(cx: &mut Cx) {
+    let p = child(cx, cx.row() != Some(WAITID));
+    let raw = p.raw();
+    let r = cx.call(|| p.wait_timeout(Duration::from_secs(10)));
     cx.injected(r);
     still_open(cx, &p, raw);
 }

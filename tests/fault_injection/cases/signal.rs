@@ -24,6 +24,7 @@ pub const APIS: &[Api] = &[
     api("SignalFd::close", &[CLOSE], close),
     api("drop(SignalFd)", &[CLOSE], drop_signalfd),
     api("iofd::poll", &[PPOLL], poll),
+    api("iofd::poll_with_mask", &[PPOLL], poll_with_mask),
 ];
 
 const fn api(name: &'static str, issues: &'static [Target], run: fn(&mut Cx)) -> Api {
@@ -150,6 +151,14 @@ fn close(cx: &mut Cx) {
 fn drop_signalfd(cx: &mut Cx) {
     let s = signalfd(cx);
     cx.call(|| drop(s));
+}
+
+fn poll_with_mask(cx: &mut Cx) {
+    let ev = cx.setup("eventfd", EventFd::new(1));
+    let mask = cx.setup("signal_mask", iofd::signal_mask());
+    let mut fds = [PollFd::new(&ev, Events::IN)];
+    let r = cx.call(|| iofd::poll_with_mask(&mut fds, Some(Duration::ZERO), &mask));
+    cx.injected(r);
 }
 
 fn poll(cx: &mut Cx) {

@@ -66,18 +66,26 @@ pub const SIGIO: i32 = 29;
 pub const SIGPWR: i32 = 30;
 /// `SIGSYS`: bad system call (seccomp).
 pub const SIGSYS: i32 = 31;
-/// The first real-time signal **as the kernel numbers it** (32).
+/// The first real-time signal **as the kernel numbers it** (32): not libc's
+/// `SIGRTMIN()`, which is [`sigrtmin`].
 ///
-/// glibc and musl reserve the first two or three for their threading and
-/// report a larger `SIGRTMIN()`; a program without libc owns them all.
-pub const SIGRTMIN: i32 = 32;
+/// glibc and musl keep the first two or three for themselves; in a process
+/// that has a libc, iofd keeps them out of reach of safe code (see
+/// [`sigrtmin`]). A program without libc owns them all.
+pub const KERNEL_SIGRTMIN: i32 = 32;
 /// The last real-time signal (64), and the highest signal number.
 pub const SIGRTMAX: i32 = 64;
 
-/// `Ok` for a number `kill(2)` accepts: `0..=64` (0 probes).
+mod reserved;
+
+pub use self::reserved::sigrtmin;
+pub(crate) use self::reserved::{declare_no_libc, reserved_mask};
+
+/// `Ok` for a number safe code may send: `0..=64` (0 probes), except the
+/// real-time signals this process's libc keeps for itself.
 #[inline]
 pub(crate) fn check_signal(sig: i32) -> Result<()> {
-    if (0..=SIGRTMAX).contains(&sig) {
+    if (0..=SIGRTMAX).contains(&sig) && !reserved::is_reserved(sig) {
         Ok(())
     } else {
         Err(Error::INVALID)
@@ -237,7 +245,9 @@ impl fmt::Debug for SigSet {
 ///
 /// Block the signals a [`SignalFd`](crate::SignalFd) reads, in every
 /// thread, so that they stay pending for it instead of running their
-/// default action. `SIGKILL` and `SIGSTOP` are silently never blocked.
+/// default action. `SIGKILL` and `SIGSTOP` are silently never blocked, and
+/// in a process with a libc neither are the real-time signals it keeps for
+/// itself (below [`sigrtmin`]), as with libc's own `sigprocmask`.
 ///
 /// # Errors
 /// None in practice (`EFAULT`/`EINVAL` cannot arise from these arguments).
@@ -262,7 +272,8 @@ impl fmt::Debug for SigSet {
     alias = "pthread_sigmask"
 )]
 pub fn block_signals(set: &SigSet) -> Result<SigSet> {
-    sys::rt_sigprocmask(sys::SIG_BLOCK, Some(&set.0)).map(SigSet)
+    let bits = set.0 & !reserved_mask();
+    sys::rt_sigprocmask(sys::SIG_BLOCK, Some(&bits)).map(SigSet)
 }
 
 /// rt_sigprocmask(2) `SIG_UNBLOCK` — removes `set` from the calling
@@ -277,12 +288,14 @@ pub fn unblock_signals(set: &SigSet) -> Result<SigSet> {
 }
 
 /// rt_sigprocmask(2) `SIG_SETMASK` — replaces the calling thread's blocked
-/// signals with `set`; returns the previous mask.
+/// signals with `set`; returns the previous mask. As with
+/// [`block_signals`], a libc's own real-time signals stay unblocked.
 ///
 /// # Errors
 /// As [`block_signals`].
 pub fn set_signal_mask(set: &SigSet) -> Result<SigSet> {
-    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&set.0)).map(SigSet)
+    let bits = set.0 & !reserved_mask();
+    sys::rt_sigprocmask(sys::SIG_SETMASK, Some(&bits)).map(SigSet)
 }
 
 /// rt_sigprocmask(2) query — the calling thread's blocked signals.
@@ -350,8 +363,8 @@ mod tests {
         assert_eq!(signal_name(SIGKILL), Some("SIGKILL"));
         assert_eq!(signal_name(SIGHUP), Some("SIGHUP"));
         assert_eq!(signal_name(SIGSYS), Some("SIGSYS"));
-        assert!((1..SIGRTMIN).all(|sig| signal_name(sig).is_some()));
-        for sig in [0, -1, SIGRTMIN, SIGRTMAX, 65] {
+        assert!((1..KERNEL_SIGRTMIN).all(|sig| signal_name(sig).is_some()));
+        for sig in [0, -1, KERNEL_SIGRTMIN, SIGRTMAX, 65] {
             assert_eq!(signal_name(sig), None);
         }
     }
