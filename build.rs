@@ -33,6 +33,15 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(iofd_loom)");
     // `docsrs` is set by docs.rs (package.metadata.docs.rs).
     println!("cargo:rustc-check-cfg=cfg(docsrs)");
+    // `iofd_small`: a build optimised for size (`opt-level = "s"` or
+    // `"z"`) keeps the rare paths of the in-flight count (a refusal, the
+    // close a release inherits, a passed-on wake-up) out of line; every
+    // other build inlines them, which keeps the hot path's registers free.
+    println!("cargo:rustc-check-cfg=cfg(iofd_small)");
+    println!("cargo:rerun-if-env-changed=OPT_LEVEL");
+    if matches!(env::var("OPT_LEVEL").as_deref(), Ok("s" | "z")) {
+        println!("cargo:rustc-cfg=iofd_small");
+    }
 
     let target = env::var("TARGET").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();

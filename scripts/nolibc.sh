@@ -22,14 +22,22 @@
 # Then it prints the stripped sizes. Needs qemu-user, binutils with the
 # aarch64 and riscv64 cross objdumps, the cross gccs and strace.
 set -euo pipefail
-cd "$(dirname "$0")/../examples/nolibc"
+# Builds go to $CARGO_TARGET_DIR/nolibc when it is set (absolute, or
+# relative to where the script was started), else to target/nolibc.
+root=$(cd "$(dirname "$0")/.." && pwd)
+case "${CARGO_TARGET_DIR:-}" in
+"") out_dir=$root/target/nolibc ;;
+/*) out_dir=$CARGO_TARGET_DIR/nolibc ;;
+*) out_dir=$PWD/$CARGO_TARGET_DIR/nolibc ;;
+esac
+export CARGO_TARGET_DIR=$out_dir
+cd "$root/examples/nolibc"
 
 all_targets=(
     x86_64-unknown-none aarch64-unknown-none riscv64gc-unknown-none-elf
     x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu
 )
 targets=("${@:-${all_targets[@]}}")
-out_dir=../../target/nolibc
 max_size=8192
 
 expected_output='eventfd: counter 42

@@ -194,7 +194,8 @@ impl EventFd {
     }
 
     /// One 8-byte read(2), passing on a close's wake-up it may have taken.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     fn read_counter(&self, buf: &mut [u8; COUNTER_SIZE]) -> Result<usize> {
         let g = self.fd.guard()?;
         let r = sys::read(g.borrowed(), buf);

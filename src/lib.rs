@@ -59,6 +59,166 @@
 //! as it returns. So an operation racing a close can never reach a number
 //! the kernel has already handed to another file.
 //!
+//! # Cookbook
+//!
+//! Each recipe is a test of its own.
+//!
+//! ### Wake an event loop from another thread
+//!
+//! An [`EventFd`] registered in the loop's [`Epoll`] (or watched by
+//! [`poll`]): any thread signals it, the loop wakes and takes the count.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use iofd::{Epoll, EpollEvent, EpollFlags, EventFd};
+//!
+//! const WAKE: u64 = 1;
+//! let epoll = Epoll::new()?;
+//! let wake = Arc::new(EventFd::new(0)?);
+//! epoll.add(&*wake, EpollFlags::IN, WAKE)?;
+//!
+//! let remote = Arc::clone(&wake);
+//! let t = std::thread::spawn(move || remote.signal(1));
+//!
+//! let mut events = [EpollEvent::default(); 8];
+//! let n = epoll.wait(&mut events, Some(Duration::from_secs(10)))?;
+//! assert_eq!((n, events[0].token()), (1, WAKE));
+//! assert_eq!(wake.wait()?, 1); // take the wake-up, so the next wait sleeps
+//! t.join().unwrap()?;
+//! # Ok::<(), iofd::Error>(())
+//! ```
+//!
+//! ### A periodic timer
+//!
+//! ```
+//! use std::time::Duration;
+//! use iofd::TimerFd;
+//!
+//! let timer = TimerFd::new()?;
+//! timer.arm(Duration::from_millis(1), Duration::from_millis(1))?;
+//! let mut ticks = 0;
+//! while ticks < 3 {
+//!     ticks += timer.wait_blocking()?; // more than 1 if a tick was missed
+//! }
+//! timer.disarm()?;
+//! # Ok::<(), iofd::Error>(())
+//! ```
+//!
+//! ### How a child ended
+//!
+//! ```
+//! use std::process::Command;
+//! use iofd::PidFd;
+//!
+//! let child = Command::new("/bin/sh").args(["-c", "exit 7"]).spawn().unwrap();
+//! let pidfd = PidFd::open(child.id() as i32)?;
+//! let status = pidfd.wait()?; // reaps it: std's `Child` must not wait too
+//! assert_eq!(status.code(), Some(7));
+//! assert_eq!(status.to_string(), "exited with status 7");
+//! # Ok::<(), iofd::Error>(())
+//! ```
+//!
+//! ### A sealed memfd, shared read-only with another process
+//!
+//! Seal the contents, pass the descriptor over a Unix socket, and the
+//! receiver checks the seals before it trusts the bytes: with `WRITE` and
+//! `SHRINK` sealed, a mapping is a plain `&[u8]`.
+//!
+//! ```
+//! use iofd::{MemFd, Prot, Seals};
+//!
+//! let table = MemFd::new_sealable("table")?;
+//! table.write(b"immutable")?;
+//! table.seal(Seals::SHRINK | Seals::GROW | Seals::WRITE | Seals::SEAL)?;
+//!
+//! let (ours, theirs) = iofd::socketpair()?; // the other end goes to the peer
+//! iofd::send_fds(&ours, b"table", &[table.fd()])?;
+//!
+//! // In the peer:
+//! let (mut buf, mut fds) = ([0u8; 16], [None]);
+//! let (_, count) = iofd::recv_fds(&theirs, &mut buf, &mut fds)?;
+//! assert_eq!(count, 1);
+//! let received = MemFd::try_from(fds[0].take().unwrap())?; // only a memfd passes
+//! assert!(received.seals()?.contains(Seals::WRITE | Seals::SHRINK));
+//! let view = received.mmap(received.size()? as usize, Prot::READ)?;
+//! assert_eq!(view.as_slice(), Some(&b"immutable"[..]));
+//! # Ok::<(), iofd::Error>(())
+//! ```
+//!
+//! ### SIGTERM through a signalfd
+//!
+//! Block the signal (in every thread, before any is spawned, in a real
+//! program), then read it like any other event:
+//!
+//! ```
+//! use iofd::{SigSet, SignalFd, SIGTERM};
+//!
+//! let mut term = SigSet::empty();
+//! term.add(SIGTERM)?;
+//! let old = iofd::block_signals(&term)?;
+//! let sfd = SignalFd::new(&term)?;
+//!
+//! iofd::send_signal_to_thread(iofd::gettid(), SIGTERM)?; // as `kill` would
+//! let info = sfd.read()?;
+//! assert_eq!((info.signo(), info.pid()), (SIGTERM, iofd::getpid()));
+//! iofd::set_signal_mask(&old)?;
+//! # Ok::<(), iofd::Error>(())
+//! ```
+//!
+//! ### tokio's `AsyncFd`
+//!
+//! With the `std` feature every handle is an `AsRawFd`. tokio's
+//! registration is `unsafe` because the descriptor must stay open and the
+//! same while registered: own the handle in the `AsyncFd`, and do not
+//! `close()` it there (drop the `AsyncFd`, or take the handle back with
+//! `into_inner`, first).
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use tokio::io::unix::AsyncFd;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+//! let n = rt.block_on(async {
+//!     let ev = iofd::EventFd::new(0)?;
+//!     ev.signal(3)?;
+//!     // SAFETY: the AsyncFd owns the eventfd and nothing closes it while
+//!     // it is registered.
+//!     let afd = unsafe { AsyncFd::register(ev) }?;
+//!     loop {
+//!         let mut ready = afd.readable().await?;
+//!         if let Ok(n) = ready.try_io(|inner| Ok(inner.get_ref().wait()?)) {
+//!             break n;
+//!         }
+//!     }
+//! })?;
+//! assert_eq!(n, 3);
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! ### async-io, through a guard
+//!
+//! A guard ([`Fd::borrow`]) keeps its descriptor open while it lives, so
+//! with the `std` feature it is an `AsFd`: hand it to APIs that need one,
+//! such as `async_io::Async` (which makes the file non-blocking).
+//!
+//! ```
+//! # #[cfg(feature = "std")] {
+//! use async_io::Async;
+//!
+//! let ev = iofd::EventFd::new(0)?;
+//! let watched = Async::new(ev.fd().borrow()?)?;
+//! async_io::block_on(async {
+//!     ev.signal(1)?;
+//!     watched.readable().await?;
+//!     assert_eq!(ev.wait()?, 1);
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
 //! # Coming from the Go package
 //!
 //! iofd is the Rust counterpart of Go's `code.hybscloud.com/iofd` and

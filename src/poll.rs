@@ -282,7 +282,7 @@ fn unzip(w: &mut [Word]) {
     unzip(front);
     unzip(back);
     // [P(..h) S(..h) P(h..) S(h..)]: rotate `S(..h) P(h..)` by `h`.
-    w[h..h + m].rotate_left(h);
+    rotate_left(&mut w[h..h + m], h);
 }
 
 /// The inverse of [`unzip`].
@@ -292,10 +292,19 @@ fn zip(w: &mut [Word]) {
         return;
     }
     let h = m / 2;
-    w[h..h + m].rotate_right(h);
+    rotate_left(&mut w[h..h + m], m - h);
     let (front, back) = w.split_at_mut(2 * h);
     zip(front);
     zip(back);
+}
+
+/// `w.rotate_left(k)` as three reversals: a few instructions of code,
+/// where the standard library's rotation (tuned for large slices) is
+/// hundreds of bytes, which a poll of a few entries does not need.
+fn rotate_left(w: &mut [Word], k: usize) {
+    w[..k].reverse();
+    w[k..].reverse();
+    w.reverse();
 }
 
 /// `d` as a `timespec`, clamped to the largest the kernel accepts.

@@ -337,7 +337,8 @@ impl TimerFd {
     }
 
     /// timerfd_settime(2), passing on a close's wake-up it may replace.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     fn set(&self, flags: u32, spec: &Itimerspec) -> Result<()> {
         let g = self.fd.guard()?;
         let r = sys::timerfd_settime(g.borrowed(), flags, spec);
@@ -360,7 +361,8 @@ impl TimerFd {
     }
 
     /// One 8-byte read(2), passing on a close's wake-up it may have taken.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     fn read_count(&self, buf: &mut [u8; COUNT_SIZE]) -> Result<usize> {
         let g = self.fd.guard()?;
         let r = sys::read(g.borrowed(), buf);

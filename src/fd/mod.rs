@@ -235,7 +235,8 @@ impl Fd {
     /// [`borrow`](Fd::borrow) for an operation of this crate, which
     /// releases the guard before it returns (so the count needs no
     /// ceiling check, see [`State::acquire`]).
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn guard(&self) -> Result<FdGuard<'_>> {
         match self.state.acquire() {
             Ok(raw) => Ok(FdGuard {
@@ -516,8 +517,10 @@ fn file_offset(offset: u64) -> Result<i64> {
 }
 
 /// The error for a refused [`State::acquire`], issuing the close the
-/// refusal may have inherited. Inlined: see [`State::acquire`].
-#[inline(always)]
+/// refusal may have inherited. Inlined (see [`State::acquire`]) except
+/// where size is asked for.
+#[cfg_attr(not(iofd_small), inline(always))]
+#[cfg_attr(iofd_small, cold, inline(never))]
 pub(crate) fn refusal(e: AcquireError) -> Error {
     match e {
         AcquireError::Closed { owed } => {
@@ -671,7 +674,8 @@ impl<'fd> FdGuard<'fd> {
     /// Any close the release inherits is issued inline: an out-of-line
     /// call returning into the caller's path would make every caller keep
     /// its values in callee-saved registers.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release<T>(self, r: T) -> T {
         let this = ManuallyDrop::new(self);
         if let Some(fd) = this.state.release() {
@@ -685,7 +689,8 @@ impl<'fd> FdGuard<'fd> {
     /// re-arming a timer): if closing has begun, passes the wake-up on to
     /// the other waits (of kind `wake`, which the caller knows) and reports
     /// `Closed`, whatever the operation did: the handle is going away.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release_consumed(self, r: Ret, wake: Wake) -> Ret {
         if self.state.is_closing() {
             state::cold_path();

@@ -225,7 +225,8 @@ impl State {
     /// One `fetch_add` and a sign test. Everything here is inlined, the
     /// refusal too: an out-of-line call that returns into the caller would
     /// make every caller keep its values in callee-saved registers.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn acquire(&self) -> Result<i32, AcquireError> {
         // Acquire: the operation that follows cannot be hoisted above the
         // point where it was counted.
@@ -240,7 +241,8 @@ impl State {
     /// [`acquire`](State::acquire) for a guard that may be held for long
     /// or leaked, or taken many times by one thread: refused at the
     /// ceiling, so the count can never reach the wake bits.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn acquire_checked(&self) -> Result<i32, AcquireError> {
         let prev = self.word.fetch_add(1, Acquire);
         if signed(prev) < 0 || prev & CEILING != 0 {
@@ -249,8 +251,11 @@ impl State {
         Ok(self.fd)
     }
 
-    /// Takes back the one a refused acquire added.
-    #[inline(always)]
+    /// Takes back the one a refused acquire added. Inlined where speed is
+    /// asked for (see [`acquire`](State::acquire)), out of line where size
+    /// is (`opt-level = "s"` or `"z"`).
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, cold, inline(never))]
     fn refused(&self, prev: u32) -> AcquireError {
         // If the decrement takes a closing word to zero and wins the race
         // to finish it, the close is the caller's.
@@ -265,7 +270,8 @@ impl State {
     /// Ends an operation begun by a successful acquire (or counted in by
     /// [`Close::Wake`]). Returns the descriptor if the caller was the last
     /// operation of a closing word: it must close it.
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release(&self) -> Option<i32> {
         self.release_closing().1
     }
@@ -273,7 +279,8 @@ impl State {
     /// [`release`](State::release), telling the caller whether closing had
     /// begun while it was in flight (for waits, which then report
     /// `Closed`).
-    #[inline(always)]
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, inline)]
     pub(crate) fn release_closing(&self) -> (bool, Option<i32>) {
         // Release: the operation that came before is ordered before whoever
         // finishes the close.
@@ -294,8 +301,10 @@ impl State {
     /// Any thread that decremented a closing word may be the one to see
     /// that, but only one can. A refused acquire may lift the count again
     /// in between; its own decrement brings it back, and it tries too.
-    /// Inlined, for the reason given at [`acquire`](State::acquire).
-    #[inline(always)]
+    /// Inlined, for the reason given at [`acquire`](State::acquire), except
+    /// where size is asked for.
+    #[cfg_attr(not(iofd_small), inline(always))]
+    #[cfg_attr(iofd_small, cold, inline(never))]
     fn finish(&self, prev: u32) -> Option<i32> {
         if prev & DONE != 0 {
             // A refused acquire's undo on a closed word: nothing owed.

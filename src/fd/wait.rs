@@ -83,7 +83,9 @@ pub(super) fn wake(fd: BorrowedFd<'_>, wake: Wake) {
 /// counter (to zero, or by one in semaphore mode), so the write does not
 /// block even on a blocking eventfd unless another thread fills the
 /// counter to `u64::MAX - 1` in between; on a non-blocking one it cannot.
-#[inline(always)]
+/// Out of line where size is asked for (`opt-level = "s"` or `"z"`).
+#[cfg_attr(not(iofd_small), inline(always))]
+#[cfg_attr(iofd_small, cold, inline(never))]
 pub(super) fn rewake(fd: BorrowedFd<'_>, wake: Wake) {
     match wake {
         Wake::EventFd => {
