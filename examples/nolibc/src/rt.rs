@@ -100,12 +100,14 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 #[unsafe(no_mangle)]
 static __aarch64_have_lse_atomics: bool = false;
 
-/// The personality routines that ARM unwind tables (`.ARM.exidx`) name:
-/// the prebuilt `core` of armv7-unknown-linux-gnueabihf comes with tables
-/// for every function, and each entry names `__aeabi_unwind_cpp_pr0` or
+/// The personality routines that ARM unwind tables name: the prebuilt
+/// `core` of armv7-unknown-linux-gnueabihf comes with a table entry for
+/// every function, each naming `__aeabi_unwind_cpp_pr0` or
 /// `__aeabi_unwind_cpp_pr1` (ARM EHABI), which libgcc's unwinder defines.
-/// Only an unwinder calls them, and a `panic = "abort"` program never
-/// unwinds: these trap if called all the same.
+/// The link drops the tables (`no-unwind.ld`), but the names stay in the
+/// symbol table as undefined symbols. Only an unwinder would call these,
+/// and a `panic = "abort"` program never unwinds: they trap if called all
+/// the same.
 #[cfg(target_arch = "arm")]
 #[unsafe(no_mangle)]
 extern "C" fn __aeabi_unwind_cpp_pr0() -> ! {
