@@ -326,7 +326,7 @@ mod tests {
         // SAFETY: `Control` is aligned for `cmsghdr`, and its header bytes
         // are initialised integers.
         let c = unsafe { &*control.bytes.as_ptr().cast::<libc::cmsghdr>() };
-        assert_eq!(c.cmsg_len as usize, len);
+        assert_eq!(c.cmsg_len, len);
         assert_eq!(c.cmsg_level, libc::SOL_SOCKET);
         assert_eq!(c.cmsg_type, libc::SCM_RIGHTS);
     }

@@ -186,10 +186,10 @@ impl Program {
             len: self.len as u16,
             filter: self.insns.as_ptr(),
         };
-        // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) reads no memory.
         // prctl(2) is variadic over `unsigned long`s: 32 bits wide on the
         // 32-bit targets.
         let (one, zero): (libc::c_ulong, libc::c_ulong) = (1, 0);
+        // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) reads no memory.
         if unsafe { libc::prctl(PR_SET_NO_NEW_PRIVS, one, zero, zero, zero) } != 0 {
             return Err(last_errno());
         }
