@@ -43,7 +43,7 @@ all_targets=(
     x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu
     armv7-unknown-linux-gnueabihf i686-unknown-linux-gnu
 )
-nightly=${NIGHTLY:-nightly-2026-05-19}
+nightly=${NIGHTLY:-nightly-2026-05-20}
 targets=("${@:-${all_targets[@]}}")
 max_size=8192
 
@@ -52,21 +52,25 @@ timerfd: 1 expiration
 signalfd: signal 32 from this process
 memfd: read back "written through the mapping"'
 
-# Every system call, in order. The program's own requests, with the two
-# that iofd makes on its behalf: `MemFd::mmap` reads the seals and the
-# size before mapping (fcntl, statx), and `send_signal_to_thread` needs
-# the process id for tgkill (the first getpid). The page size comes from
-# the auxiliary vector that `_start` hands to `iofd::init_no_libc`, so
-# iofd never reads /proc/self/auxv (openat, read, close) or asks prctl.
+# Every system call, in order. The program's own requests, with those
+# that iofd makes on its behalf: `MemFd::new` seals its MFD_NOEXEC_SEAL
+# file against further seals (the first fcntl), `MemFd::mmap` reads the
+# seals, the size and the file system before mapping (fcntl, statx,
+# fstatfs), and `send_signal_to_thread` needs the process id for tgkill
+# (the first getpid). The page size comes from the auxiliary vector that
+# `_start` hands to `iofd::init_no_libc`, so iofd never reads
+# /proc/self/auxv (openat, read, close) or asks prctl.
 expected_syscalls='execve
 rt_sigprocmask
 signalfd4
 eventfd2
 timerfd_create
 memfd_create
+fcntl
 ftruncate
 fcntl
 statx
+fstatfs
 mmap
 write
 ppoll

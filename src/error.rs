@@ -80,6 +80,8 @@ impl Error {
     pub(crate) const TOO_MANY_OPS: Error = Error(Errno::EOVERFLOW);
     /// `EMSGSIZE`: a received message did not fit.
     pub(crate) const MSG_SIZE: Error = Error(Errno::EMSGSIZE);
+    /// `ENOMEM`: a mapping too long to be made, as the kernel says of one.
+    pub(crate) const NO_MEMORY: Error = Error(Errno::ENOMEM);
 
     /// Wraps a raw (positive) errno value.
     ///
@@ -230,6 +232,8 @@ mod tests {
         assert_eq!(Error::INVALID.raw_os_error(), libc::EINVAL);
         assert_eq!(Error::INVALID.kind(), ErrorKind::InvalidInput);
         assert_eq!(Error::MSG_SIZE.raw_os_error(), libc::EMSGSIZE);
+        assert_eq!(Error::NO_MEMORY.raw_os_error(), libc::ENOMEM);
+        assert_eq!(Error::NO_MEMORY.kind(), ErrorKind::OutOfMemory);
     }
 
     #[test]

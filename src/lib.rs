@@ -233,6 +233,10 @@
 //!   initial value expires at once instead of disarming.
 //! - `NewMemFDSealed` is [`MemFd::new_sealable`]: it allows sealing;
 //!   [`MemFd::seal`] seals. `Pread`/`Pwrite` are `read_at`/`write_at`.
+//!   The Go constructors make executable files (unless `vm.memfd_noexec`
+//!   says otherwise); iofd's are not executable, except
+//!   [`MemFd::new_executable`]'s. `Mmap` maps up to the end of the file;
+//!   [`MemFd::mmap_past_end`] maps further when asked.
 //! - `MappedRegion.Bytes()` would be unsound over shared memory, so it is
 //!   split: [`MappedRegion::as_slice`] (safe, only for sealed files),
 //!   `unsafe` unchecked slices, and copying
@@ -304,7 +308,9 @@ pub use eventfd::{EventFd, EventFdFlags};
 pub use exit_status::ExitStatus;
 pub use fd::{Fd, FdGuard, pipe};
 pub use handle::Handle;
-pub use memfd::{MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals, TryFromFdError};
+pub use memfd::{
+    HugePageSize, MEMFD_NAME_MAX, MappedRegion, MemFd, MemFdFlags, Prot, Seals, TryFromFdError,
+};
 pub use pidfd::PidFd;
 pub use poll::{Events, PollFd, poll, poll_with_mask};
 pub use process::{exit, getpid, gettid, send_signal_to_thread};

@@ -245,7 +245,7 @@ impl TimerFd {
     /// when the clock is set (clock_settime(2), settimeofday(2)), and after
     /// a suspend. The next [`expirations`](TimerFd::expirations) (or
     /// [`wait_blocking`](TimerFd::wait_blocking)) then fails with
-    /// [`ErrorKind::Canceled`] and clears the expiration count; the timer
+    /// [`ErrorKind::Canceled`](crate::ErrorKind::Canceled) and clears the expiration count; the timer
     /// stays armed for `deadline` on the new time, and later reads work as
     /// usual. Re-arm once the deadline has been worked out again.
     ///

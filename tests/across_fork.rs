@@ -58,7 +58,8 @@ fn adopt_and_answer(sock: &Fd) -> Result<(), i32> {
     }
     let mem = MemFd::try_from(fds[0].take().ok_or(12)?).map_err(|_| 13)?;
     let all = Seals::WRITE | Seals::SHRINK | Seals::GROW | Seals::SEAL;
-    if mem.seals() != Ok(all) {
+    // `new_sealable` adds `EXEC` (MFD_NOEXEC_SEAL) where the kernel has it.
+    if mem.seals().map(|s| s - Seals::EXEC) != Ok(all) {
         return Err(14);
     }
     let region = mem.mmap(CONTENTS.len(), Prot::READ).map_err(|_| 15)?;

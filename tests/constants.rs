@@ -73,6 +73,26 @@ fn memfd_flags_seals_and_protection() {
     assert_eq!(MemFdFlags::HUGETLB.bits(), libc::MFD_HUGETLB);
     assert_eq!(MemFdFlags::NOEXEC_SEAL.bits(), libc::MFD_NOEXEC_SEAL);
     assert_eq!(MemFdFlags::EXEC.bits(), libc::MFD_EXEC);
+    let huge = [
+        (HugePageSize::HUGE_64KB, libc::MFD_HUGE_64KB),
+        (HugePageSize::HUGE_512KB, libc::MFD_HUGE_512KB),
+        (HugePageSize::HUGE_1MB, libc::MFD_HUGE_1MB),
+        (HugePageSize::HUGE_2MB, libc::MFD_HUGE_2MB),
+        (HugePageSize::HUGE_8MB, libc::MFD_HUGE_8MB),
+        (HugePageSize::HUGE_16MB, libc::MFD_HUGE_16MB),
+        (HugePageSize::HUGE_32MB, libc::MFD_HUGE_32MB),
+        (HugePageSize::HUGE_256MB, libc::MFD_HUGE_256MB),
+        (HugePageSize::HUGE_512MB, libc::MFD_HUGE_512MB),
+        (HugePageSize::HUGE_1GB, libc::MFD_HUGE_1GB),
+        (HugePageSize::HUGE_2GB, libc::MFD_HUGE_2GB),
+        (HugePageSize::HUGE_16GB, libc::MFD_HUGE_16GB),
+    ];
+    assert_eq!(huge.map(|(size, _)| size), HugePageSize::ALL);
+    for (size, theirs) in huge {
+        assert_eq!(size.flags().bits(), libc::MFD_HUGETLB | theirs, "{size:?}");
+        assert_eq!(size.log2(), theirs >> libc::MFD_HUGE_SHIFT);
+        assert_eq!(size.log2() & !libc::MFD_HUGE_MASK, 0);
+    }
 
     assert_eq!(Seals::SEAL.bits(), libc::F_SEAL_SEAL as u32);
     assert_eq!(Seals::SHRINK.bits(), libc::F_SEAL_SHRINK as u32);

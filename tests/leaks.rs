@@ -75,7 +75,10 @@ fn pidfd_ops() {
 fn memfd_ops() {
     let m = MemFd::new_sealable("leaks").unwrap();
     m.write(b"data").unwrap();
-    let rw = m.mmap(iofd::page_size(), Prot::READ | Prot::WRITE).unwrap();
+    let page = iofd::page_size();
+    let _ = m.mmap(page, Prot::READ).unwrap_err(); // past the end: refused
+    let rw = m.mmap(4, Prot::READ | Prot::WRITE).unwrap();
+    drop(m.mmap_past_end(2 * page, Prot::READ, 0).unwrap());
     let _ = m.seal(Seals::WRITE).unwrap_err(); // EBUSY: a shared mapping
     drop(rw);
     m.seal(Seals::WRITE | Seals::SHRINK).unwrap();
@@ -88,6 +91,11 @@ fn memfd_ops() {
     let _ = MemFd::new("bad\0").unwrap_err();
     let _ = MemFd::new(&"n".repeat(300)).unwrap_err();
     drop(MemFd::new_hugetlb("huge"));
+    drop(MemFd::new_hugetlb_sized(
+        "huge",
+        iofd::HugePageSize::HUGE_16GB,
+    ));
+    drop(MemFd::new_executable("exec"));
 }
 
 fn signalfd_ops() {
@@ -246,6 +254,7 @@ fn out_of_descriptors() {
     emfile(TimerFd::new().unwrap_err());
     emfile(PidFd::open(getpid()).unwrap_err());
     emfile(MemFd::new("x").unwrap_err());
+    emfile(MemFd::new_sealable("x").unwrap_err());
     emfile(SignalFd::new(&SigSet::empty()).unwrap_err());
     emfile(Epoll::new().unwrap_err());
     emfile(socketpair().unwrap_err());

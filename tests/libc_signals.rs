@@ -3,7 +3,7 @@
 //! be blocked, read from a signalfd, or sent.
 
 use iofd::{
-    ErrorKind, KERNEL_SIGRTMIN, PidFd, SIGRTMAX, SigSet, SignalFd, block_signals, getpid, gettid,
+    ErrorKind, KERNEL_SIGRTMIN, PidFd, SigSet, SignalFd, block_signals, getpid, gettid,
     send_signal_to_thread, set_signal_mask, signal_mask, sigrtmin,
 };
 
@@ -28,7 +28,9 @@ fn blocking_leaves_the_libc_signals_unblocked() {
     for sig in reserved() {
         assert!(!now.contains(sig), "signal {sig} was blocked");
     }
-    assert!(now.contains(sigrtmin()) && now.contains(SIGRTMAX));
+    // The others are blocked (not every real-time signal: an emulator such
+    // as qemu-user keeps some of them for itself).
+    assert!(now.contains(iofd::SIGUSR1) && now.contains(iofd::SIGTERM));
 
     let old = set_signal_mask(&SigSet::full()).unwrap();
     let now = signal_mask().unwrap();

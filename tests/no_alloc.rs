@@ -233,6 +233,10 @@ fn memfd_and_regions_allocate_nothing() {
         let m = MemFd::new_sealable("no-alloc").unwrap();
         let _p = MemFd::new("plain").unwrap();
         let _ = MemFd::new("bad\0name").unwrap_err();
+        let _ = MemFd::new_executable("exec");
+        let _ = MemFd::new_hugetlb("huge");
+        let _ = MemFd::new_hugetlb_sized("huge", HugePageSize::HUGE_2MB);
+        let _ = HugePageSize::HUGE_1GB.flags();
         m.write(b"0123456789").unwrap();
         m.write_at(b"ab", 2).unwrap();
         m.read_at(&mut [0u8; 4], 0).unwrap();
@@ -244,6 +248,11 @@ fn memfd_and_regions_allocate_nothing() {
         rw.write_at(0, b"map").unwrap();
         rw.read_at(0, &mut [0u8; 3]).unwrap();
         rw.unmap().unwrap();
+        let _ = m.mmap(1 << 20, Prot::READ).unwrap_err();
+        let past = m.mmap_past_end(1 << 20, Prot::READ, 0).unwrap();
+        assert_eq!(past.backed_len(), 8192);
+        let _ = past.read_at(8192, &mut [0u8; 1]).unwrap_err();
+        drop(past);
         m.seal(Seals::WRITE | Seals::SHRINK).unwrap();
         m.seals().unwrap();
         let ro = m.mmap_at(4096, Prot::READ, 4096).unwrap();

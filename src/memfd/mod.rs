@@ -1,73 +1,19 @@
 //! [`MemFd`]: anonymous memory as a file, with sealing and mappings.
 
 mod adopt;
+mod copy;
+mod flags;
+mod map;
 mod region;
 
 use core::ffi::CStr;
 use core::fmt;
 
-use bitflags::bitflags;
-
 pub use self::adopt::TryFromFdError;
+pub use self::flags::{HugePageSize, MemFdFlags, Prot, Seals};
 pub use self::region::MappedRegion;
 use crate::handle::handle_common;
 use crate::{Error, Fd, Result, sys};
-
-bitflags! {
-    /// Flags for [`MemFd::with_flags`].
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct MemFdFlags: u32 {
-        /// `MFD_CLOEXEC`
-        const CLOEXEC = 0x0001;
-        /// `MFD_ALLOW_SEALING`: the file accepts [`MemFd::seal`].
-        const ALLOW_SEALING = 0x0002;
-        /// `MFD_HUGETLB`: back the file with huge pages (hugetlbfs).
-        const HUGETLB = 0x0004;
-        /// `MFD_NOEXEC_SEAL`: not executable, sealed so (Linux 6.3).
-        const NOEXEC_SEAL = 0x0008;
-        /// `MFD_EXEC`: executable (Linux 6.3).
-        const EXEC = 0x0010;
-    }
-}
-
-bitflags! {
-    /// File seals, for [`MemFd::seal`] and [`MemFd::seals`]
-    /// (fcntl(2) "File Sealing").
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct Seals: u32 {
-        /// `F_SEAL_SEAL`: no further seal can be added.
-        const SEAL = 0x0001;
-        /// `F_SEAL_SHRINK`: the size cannot decrease.
-        const SHRINK = 0x0002;
-        /// `F_SEAL_GROW`: the size cannot increase.
-        const GROW = 0x0004;
-        /// `F_SEAL_WRITE`: the contents cannot change, through any
-        /// descriptor or mapping. Refused with `EBUSY` while a shared
-        /// mapping made before it exists (even a read-only one, which
-        /// `mprotect` could make writable). Before Linux 6.7 the kernel
-        /// also refuses new shared mappings of a write-sealed file.
-        const WRITE = 0x0008;
-        /// `F_SEAL_FUTURE_WRITE`: no new write or writable mapping; shared
-        /// writable mappings made before the seal keep writing.
-        const FUTURE_WRITE = 0x0010;
-        /// `F_SEAL_EXEC`: the execute permission bits cannot change
-        /// (Linux 6.3).
-        const EXEC = 0x0020;
-    }
-}
-
-bitflags! {
-    /// Memory protection of a mapping (mmap(2) `PROT_*`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-    pub struct Prot: u32 {
-        /// `PROT_READ`
-        const READ = 0x1;
-        /// `PROT_WRITE`
-        const WRITE = 0x2;
-        /// `PROT_EXEC`
-        const EXEC = 0x4;
-    }
-}
 
 /// The longest name memfd_create(2) accepts: `NAME_MAX` (255) minus the
 /// `"memfd:"` prefix the kernel adds.
@@ -80,9 +26,41 @@ pub const MEMFD_NAME_MAX: usize = 249;
 /// the descriptor, and **sealed** so that its receivers can trust its size
 /// and contents (see [`Seals`] and [`MappedRegion`]).
 ///
-/// Created close-on-exec; blocking (regular files never block). The name,
-/// visible in `/proc/self/fd`, is kept in the handle, so nothing here
-/// allocates.
+/// Created close-on-exec and not executable (see below); blocking (regular
+/// files never block). The name, visible in `/proc/self/fd`, is kept in the
+/// handle, so nothing here allocates.
+///
+/// # Executable or not
+///
+/// A memfd whose mode has execute bits can be run (execveat(2) with
+/// `AT_EMPTY_PATH`, or through `/proc/<pid>/fd/<n>`): anonymous, writable
+/// and executable, a favourite of malware. Linux 6.3 added
+/// `MFD_NOEXEC_SEAL` (mode `0666`, and [`Seals::EXEC`] so that no one can
+/// chmod it back) and `MFD_EXEC`, and the sysctl `vm.memfd_noexec`, which
+/// decides what memfd_create(2) does when given neither flag. The sysctl
+/// belongs to the pid namespace: a new namespace starts with its parent's
+/// value and may raise it, never below the parent's. As of Linux 6.6:
+///
+/// | `vm.memfd_noexec` | neither flag | `MFD_EXEC` |
+/// |---|---|---|
+/// | 0 (the default) | as `MFD_EXEC` | executable |
+/// | 1 | as `MFD_NOEXEC_SEAL` (so the file is also sealable) | executable |
+/// | 2 | as `MFD_NOEXEC_SEAL` | refused: `EACCES` |
+///
+/// (Linux 6.3 to 6.5 treated 2 differently: they refused calls with neither
+/// flag.) What this means for the constructors here:
+///
+/// - [`new`](MemFd::new), [`new_sealable`](MemFd::new_sealable),
+///   [`new_hugetlb`](MemFd::new_hugetlb) and
+///   [`new_hugetlb_sized`](MemFd::new_hugetlb_sized) ask for
+///   `MFD_NOEXEC_SEAL` themselves, so their file is not executable whatever
+///   the sysctl says. A kernel older than 6.3 has neither the flag nor the
+///   sysctl and refuses the unknown flag with `EINVAL`; they then create
+///   the file without it, executable like every memfd of those kernels.
+/// - [`new_executable`](MemFd::new_executable) asks for `MFD_EXEC`: an
+///   executable file under 0 and 1, `PermissionDenied` under 2.
+/// - [`with_flags`](MemFd::with_flags) passes its flags as they are: with
+///   neither, the sysctl decides.
 ///
 /// # Examples
 ///
@@ -99,7 +77,8 @@ pub const MEMFD_NAME_MAX: usize = 249;
 /// # Ok::<(), iofd::Error>(())
 /// ```
 ///
-/// <https://man7.org/linux/man-pages/man2/memfd_create.2.html>
+/// <https://man7.org/linux/man-pages/man2/memfd_create.2.html>,
+/// <https://docs.kernel.org/userspace-api/mfd_noexec.html>
 pub struct MemFd {
     fd: Fd,
     name: [u8; MEMFD_NAME_MAX],
@@ -108,63 +87,205 @@ pub struct MemFd {
 
 handle_common!(MemFd);
 
-impl MemFd {
-    /// memfd_create(2) with `MFD_CLOEXEC`.
-    ///
-    /// `name` (at most 249 bytes, no NUL; empty is fine) only labels the
-    /// file in `/proc/<pid>/fd`; names need not be unique.
-    ///
-    /// # Errors
-    /// `InvalidInput` for a name longer than 249 bytes or containing NUL
-    /// (no system call); `EMFILE`/`ENFILE`; `OutOfMemory`.
-    #[doc(alias = "memfd_create")]
-    pub fn new(name: &str) -> Result<MemFd> {
-        MemFd::with_flags(name, MemFdFlags::CLOEXEC)
-    }
+/// A checked memfd name, NUL-terminated for the kernel.
+struct Name {
+    c: [u8; MEMFD_NAME_MAX + 1],
+    len: u8,
+}
 
-    /// memfd_create(2) with `MFD_CLOEXEC | MFD_ALLOW_SEALING`: a file that
-    /// accepts [`seal`](MemFd::seal).
-    ///
-    /// # Errors
-    /// As [`new`](MemFd::new).
-    pub fn new_sealable(name: &str) -> Result<MemFd> {
-        MemFd::with_flags(name, MemFdFlags::CLOEXEC | MemFdFlags::ALLOW_SEALING)
-    }
-
-    /// memfd_create(2) with `MFD_CLOEXEC | MFD_HUGETLB`: a file backed by
-    /// the default huge page size. Its size must be a multiple of the huge
-    /// page size, and growing it needs reserved huge pages.
-    ///
-    /// # Errors
-    /// As [`new`](MemFd::new); the kernel may refuse without hugetlbfs.
-    pub fn new_hugetlb(name: &str) -> Result<MemFd> {
-        MemFd::with_flags(name, MemFdFlags::CLOEXEC | MemFdFlags::HUGETLB)
-    }
-
-    /// memfd_create(2) with exactly `flags`.
-    ///
-    /// # Errors
-    /// As [`new`](MemFd::new), and `InvalidInput` for flag combinations
-    /// the kernel refuses.
-    pub fn with_flags(name: &str, flags: MemFdFlags) -> Result<MemFd> {
+impl Name {
+    /// `InvalidInput` for more than [`MEMFD_NAME_MAX`] bytes or a NUL.
+    fn new(name: &str) -> Result<Name> {
         let bytes = name.as_bytes();
         if bytes.len() > MEMFD_NAME_MAX || bytes.contains(&0) {
             return Err(Error::INVALID);
         }
-        let mut c_name = [0u8; MEMFD_NAME_MAX + 1];
-        c_name[..bytes.len()].copy_from_slice(bytes);
-        let c_name = CStr::from_bytes_until_nul(&c_name).map_err(|_| Error::INVALID)?;
+        let mut c = [0u8; MEMFD_NAME_MAX + 1];
+        c[..bytes.len()].copy_from_slice(bytes);
+        Ok(Name {
+            c,
+            // At most 249, checked above.
+            len: bytes.len() as u8,
+        })
+    }
+
+    /// memfd_create(2) with exactly `flags`.
+    fn create(&self, flags: MemFdFlags) -> Result<MemFd> {
+        let c_name = CStr::from_bytes_until_nul(&self.c).map_err(|_| Error::INVALID)?;
         let fd = sys::memfd_create(c_name, flags.bits())?;
         // SAFETY: the kernel just created `fd`; we are its only owner.
         let fd = unsafe { Fd::from_raw(fd) };
-        let mut kept = [0u8; MEMFD_NAME_MAX];
-        kept[..bytes.len()].copy_from_slice(bytes);
+        let mut name = [0u8; MEMFD_NAME_MAX];
+        name.copy_from_slice(&self.c[..MEMFD_NAME_MAX]);
         Ok(MemFd {
             fd,
-            name: kept,
-            // At most 249, checked above.
-            name_len: bytes.len() as u8,
+            name,
+            name_len: self.len,
         })
+    }
+
+    /// memfd_create(2) with `flags | extra`, or with `flags` alone if the
+    /// kernel refuses `extra` with `EINVAL`, its answer to a flag it does
+    /// not know (`MFD_NOEXEC_SEAL` and `MFD_EXEC` before Linux 6.3). The
+    /// `bool` tells whether `extra` was taken.
+    fn create_or_without(&self, flags: MemFdFlags, extra: MemFdFlags) -> Result<(MemFd, bool)> {
+        match self.create(flags | extra) {
+            Ok(m) => Ok((m, true)),
+            Err(e) if e == Error::INVALID => Ok((self.create(flags)?, false)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl MemFd {
+    /// memfd_create(2) with `MFD_CLOEXEC | MFD_NOEXEC_SEAL`, then fcntl(2)
+    /// `F_ADD_SEALS` with `F_SEAL_SEAL`: a file that is neither executable
+    /// nor sealable.
+    ///
+    /// `name` (at most 249 bytes, no NUL; empty is fine) only labels the
+    /// file in `/proc/<pid>/fd`; names need not be unique.
+    ///
+    /// `MFD_NOEXEC_SEAL` makes the file sealable (the kernel lifts the
+    /// `F_SEAL_SEAL` every memfd is born with, to add `F_SEAL_EXEC`), so
+    /// `new` seals it with [`Seals::SEAL`] at once: [`seals`](MemFd::seals)
+    /// then reports `SEAL | EXEC`. Before Linux 6.3 it is created with
+    /// `MFD_CLOEXEC` alone, which these kernels make executable and not
+    /// sealable (`seals` reports `SEAL`). See "Executable or not" above.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a name longer than 249 bytes or containing NUL
+    /// (no system call); `EMFILE`/`ENFILE`; `OutOfMemory`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{MemFd, Seals};
+    ///
+    /// let mem = MemFd::new("scratch")?;
+    /// assert!(mem.seals()?.contains(Seals::SEAL)); // no seal can be added
+    /// mem.write(b"bytes")?;
+    /// assert_eq!(mem.size()?, 5);
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[doc(alias = "memfd_create")]
+    pub fn new(name: &str) -> Result<MemFd> {
+        MemFd::unsealable_noexec(name, MemFdFlags::CLOEXEC)
+    }
+
+    /// memfd_create(2) with `MFD_CLOEXEC | MFD_ALLOW_SEALING |
+    /// MFD_NOEXEC_SEAL`: a file that accepts [`seal`](MemFd::seal) and is not
+    /// executable. [`seals`](MemFd::seals) reports [`Seals::EXEC`] from the
+    /// start (nothing before Linux 6.3, where the file is created without
+    /// `MFD_NOEXEC_SEAL`, executable).
+    ///
+    /// # Errors
+    /// As [`new`](MemFd::new).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{MemFd, Seals};
+    ///
+    /// let mem = MemFd::new_sealable("frozen")?;
+    /// mem.write(b"final")?;
+    /// mem.seal(Seals::WRITE | Seals::SHRINK | Seals::GROW)?;
+    /// assert!(mem.write(b"more").is_err());
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    pub fn new_sealable(name: &str) -> Result<MemFd> {
+        let flags = MemFdFlags::CLOEXEC | MemFdFlags::ALLOW_SEALING;
+        let (mem, _) = Name::new(name)?.create_or_without(flags, MemFdFlags::NOEXEC_SEAL)?;
+        Ok(mem)
+    }
+
+    /// memfd_create(2) with `MFD_CLOEXEC | MFD_EXEC`: a file with execute
+    /// permission (mode `0777`), to be run with execveat(2) or through
+    /// `/proc/<pid>/fd/<n>`; not sealable. Before Linux 6.3, which refuses
+    /// `MFD_EXEC` with `EINVAL`, it is created with `MFD_CLOEXEC` alone,
+    /// executable all the same.
+    ///
+    /// # Errors
+    /// As [`new`](MemFd::new), and `PermissionDenied` (`EACCES`) when
+    /// `vm.memfd_noexec` is 2 (see "Executable or not" above).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{ErrorKind, MemFd};
+    ///
+    /// match MemFd::new_executable("program") {
+    ///     Ok(mem) => drop(mem.write(b"#!/bin/sh\nexit 0\n")?),
+    ///     // vm.memfd_noexec = 2 forbids executable memfds.
+    ///     Err(e) => assert_eq!(e.kind(), ErrorKind::PermissionDenied),
+    /// }
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[doc(alias = "MFD_EXEC")]
+    pub fn new_executable(name: &str) -> Result<MemFd> {
+        let (mem, _) = Name::new(name)?.create_or_without(MemFdFlags::CLOEXEC, MemFdFlags::EXEC)?;
+        Ok(mem)
+    }
+
+    /// memfd_create(2) with `MFD_CLOEXEC | MFD_HUGETLB | MFD_NOEXEC_SEAL`,
+    /// sealed with `F_SEAL_SEAL` as [`new`](MemFd::new) is: a file backed by
+    /// the default huge page size (`Hugepagesize` in `/proc/meminfo`). Its
+    /// size must be a multiple of the huge page size, and it cannot be
+    /// written with write(2), only through a mapping, whose pages come from
+    /// the huge page pool (`vm.nr_hugepages`): mmap(2) reserves them and
+    /// fails with `ENOMEM` when the pool has too few free.
+    ///
+    /// # Errors
+    /// As [`new`](MemFd::new); `ENOENT` or `ENOSYS` (`Unsupported`) where the
+    /// kernel has no hugetlbfs for the size.
+    pub fn new_hugetlb(name: &str) -> Result<MemFd> {
+        MemFd::unsealable_noexec(name, MemFdFlags::CLOEXEC | MemFdFlags::HUGETLB)
+    }
+
+    /// memfd_create(2) with `MFD_CLOEXEC | MFD_HUGETLB | MFD_HUGE_*`
+    /// (and `MFD_NOEXEC_SEAL`, then `F_SEAL_SEAL`): as
+    /// [`new_hugetlb`](MemFd::new_hugetlb), with pages of `size`.
+    ///
+    /// # Errors
+    /// As [`new_hugetlb`](MemFd::new_hugetlb), and `ENODEV` (`Other`) for a
+    /// size this machine's kernel does not support.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use iofd::{HugePageSize, MemFd};
+    ///
+    /// // Huge pages depend on the machine; either outcome is clean.
+    /// match MemFd::new_hugetlb_sized("frames", HugePageSize::HUGE_2MB) {
+    ///     Ok(mem) => mem.truncate(HugePageSize::HUGE_2MB.bytes())?,
+    ///     Err(e) => println!("no 2 MiB pages here: {e}"),
+    /// }
+    /// # Ok::<(), iofd::Error>(())
+    /// ```
+    #[doc(alias = "MFD_HUGE_2MB", alias = "MFD_HUGE_1GB")]
+    pub fn new_hugetlb_sized(name: &str, size: HugePageSize) -> Result<MemFd> {
+        MemFd::unsealable_noexec(name, MemFdFlags::CLOEXEC | size.flags())
+    }
+
+    /// memfd_create(2) with exactly `flags`: no `MFD_NOEXEC_SEAL` added, no
+    /// fallback, no sealing afterwards.
+    ///
+    /// # Errors
+    /// As [`new`](MemFd::new), and `InvalidInput` for flag combinations
+    /// the kernel refuses (`EXEC` with `NOEXEC_SEAL`, flags it does not
+    /// know); `PermissionDenied` as "Executable or not" above describes.
+    pub fn with_flags(name: &str, flags: MemFdFlags) -> Result<MemFd> {
+        Name::new(name)?.create(flags)
+    }
+
+    /// `flags | MFD_NOEXEC_SEAL`, sealed with `F_SEAL_SEAL` since that flag
+    /// makes the file sealable; `flags` alone where the kernel lacks it.
+    fn unsealable_noexec(name: &str, flags: MemFdFlags) -> Result<MemFd> {
+        let (mem, noexec) = Name::new(name)?.create_or_without(flags, MemFdFlags::NOEXEC_SEAL)?;
+        if noexec {
+            // On failure `mem` is dropped, which closes the descriptor.
+            mem.seal(Seals::SEAL)?;
+        }
+        Ok(mem)
     }
 
     /// The name given at creation (without the kernel's `memfd:` prefix);
@@ -219,9 +340,19 @@ impl MemFd {
     /// ftruncate(2) — sets the size to `len` bytes, zero-filling growth.
     ///
     /// # Errors
-    /// `InvalidInput` for `len > i64::MAX` (no system call);
+    /// `InvalidInput` for `len > i64::MAX` (no system call), or a `len`
+    /// that is not a multiple of a hugetlb file's huge page size;
     /// `PermissionDenied` (`EPERM`) under a `SHRINK` or `GROW` seal that
     /// forbids the change; `Closed`.
+    ///
+    /// # Aborts
+    /// Shrinking the file takes its pages away from every mapping of it,
+    /// in this process and others: afterwards, a
+    /// [`MappedRegion::read_at`] or [`MappedRegion::write_at`] touching a
+    /// page now wholly past the end raises `SIGBUS`, which ends the
+    /// process (see [`MappedRegion`], "Aborts"). Shrink only while no region
+    /// reaches past the new size, or seal the file with [`Seals::SHRINK`],
+    /// after which this call fails with `EPERM` instead.
     ///
     /// <https://man7.org/linux/man-pages/man2/ftruncate.2.html>
     #[doc(alias = "ftruncate")]
@@ -262,8 +393,11 @@ impl MemFd {
         sys::fcntl_add_seals(g.borrowed(), seals.bits())
     }
 
-    /// fcntl(2) `F_GET_SEALS` — the seals in place. A file created without
-    /// `ALLOW_SEALING` reports [`Seals::SEAL`].
+    /// fcntl(2) `F_GET_SEALS` — the seals in place. A file that cannot be
+    /// sealed reports [`Seals::SEAL`]: [`new`](MemFd::new)'s reports
+    /// `SEAL | EXEC` (`SEAL` alone before Linux 6.3), as do
+    /// [`new_hugetlb`](MemFd::new_hugetlb)'s;
+    /// [`new_executable`](MemFd::new_executable)'s reports `SEAL`.
     ///
     /// # Errors
     /// `Closed`.
@@ -272,59 +406,6 @@ impl MemFd {
     pub fn seals(&self) -> Result<Seals> {
         let g = self.fd.guard()?;
         sys::fcntl_get_seals(g.borrowed()).map(Seals::from_bits_retain)
-    }
-
-    /// mmap(2) — maps the first `len` bytes, shared (`MAP_SHARED`); see
-    /// [`mmap_at`](MemFd::mmap_at).
-    ///
-    /// # Errors
-    /// As [`mmap_at`](MemFd::mmap_at).
-    #[inline]
-    pub fn mmap(&self, len: usize, prot: Prot) -> Result<MappedRegion> {
-        self.mmap_at(len, prot, 0)
-    }
-
-    /// mmap(2) — maps `len` bytes from `offset`, shared (`MAP_SHARED`):
-    /// writes through the mapping reach the file and every other mapping.
-    ///
-    /// The mapping stays valid after this `MemFd` is closed or dropped. It
-    /// must start inside the file but may extend past its end (to be grown
-    /// into later); touching a page wholly past the end raises `SIGBUS`.
-    /// See [`MappedRegion`] for what is safe to access.
-    ///
-    /// # Errors
-    /// - `InvalidInput` if `len` is 0, or `offset` is not a multiple of
-    ///   [`page_size`](crate::page_size) or exceeds `i64::MAX` (no system
-    ///   call); if `offset` is at or past the end of the file (nothing to
-    ///   map: size the file first with [`truncate`](MemFd::truncate));
-    /// - `PermissionDenied` (`EPERM`) for [`Prot::WRITE`] under a `WRITE`
-    ///   or `FUTURE_WRITE` seal;
-    /// - `OutOfMemory`; `Closed`.
-    ///
-    /// <https://man7.org/linux/man-pages/man2/mmap.2.html>
-    #[doc(alias = "mmap")]
-    pub fn mmap_at(&self, len: usize, prot: Prot, offset: u64) -> Result<MappedRegion> {
-        if len == 0 || !offset.is_multiple_of(crate::page_size() as u64) {
-            return Err(Error::INVALID);
-        }
-        let off = i64::try_from(offset).map_err(|_| Error::INVALID)?;
-        let g = self.fd.guard()?;
-        // Seals before size: once `SHRINK` is seen it stays, so the size
-        // read next can only grow afterwards.
-        let seals = Seals::from_bits_retain(sys::fcntl_get_seals(g.borrowed())?);
-        let size = sys::statx_size(g.borrowed())?;
-        if offset >= size {
-            // Nothing of the file there: every access would raise SIGBUS.
-            return Err(Error::INVALID);
-        }
-        let backed = offset
-            .checked_add(len as u64)
-            .is_some_and(|end| end <= size);
-        let immutable = seals.contains(Seals::WRITE | Seals::SHRINK) && backed;
-        let addr = sys::mmap(len, prot.bits(), sys::MAP_SHARED, g.borrowed(), off)?;
-        // SAFETY: the kernel just created this `len`-byte mapping at `addr`
-        // for us alone; the seals were read before it was made.
-        Ok(unsafe { MappedRegion::from_raw_parts(addr, len, prot, immutable) })
     }
 }
 

@@ -1,12 +1,15 @@
-//! [`MappedRegion`]: a shared mapping of a [`MemFd`](super::MemFd).
+//! [`MappedRegion`]: a mapping of a [`MemFd`](super::MemFd).
 
 use core::fmt;
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
 
 use super::Prot;
+use super::copy::{load_bytes, store_bytes};
 use crate::{Error, Result, sys};
 
-/// A `MAP_SHARED` mapping of a [`MemFd`](super::MemFd), unmapped on drop.
+/// A mapping of a [`MemFd`](super::MemFd), unmapped on drop:
+/// `MAP_SHARED`, except a view without [`Prot::WRITE`] of a file sealed
+/// with [`Seals::WRITE`](super::Seals::WRITE), which is `MAP_PRIVATE`
+/// (see "Private views of write-sealed files" below).
 ///
 /// The mapping outlives the `MemFd` it came from: the kernel keeps the
 /// file alive while it is mapped.
@@ -15,13 +18,13 @@ use crate::{Error, Result, sys};
 ///
 /// Shared memory is not like a `Vec`: any other holder of the memfd (this
 /// process or another) can change the bytes at any moment, or shrink the
-/// file so that touching the mapping raises `SIGBUS`. So:
+/// file so that touching the mapping raises `SIGBUS` (see "Aborts"). So:
 ///
 /// - **Copies are always safe.** [`read_at`](MappedRegion::read_at) and
 ///   [`write_at`](MappedRegion::write_at) move bytes with atomic loads and
-///   stores, which never race in the Rust sense. If another holder shrinks
-///   an unsealed file below the mapping, they raise `SIGBUS`, which ends
-///   the process (memory safety holds; seal with `SHRINK` to exclude it).
+///   stores, which never race in the Rust sense, and reach only the
+///   [`backed_len`](MappedRegion::backed_len) bytes that lay within the
+///   file when it was mapped.
 /// - **A `&[u8]` view is safe only for sealed files.**
 ///   [`as_slice`](MappedRegion::as_slice) returns it only when the kernel
 ///   guarantees the bytes can neither change nor disappear: when mapped,
@@ -37,6 +40,55 @@ use crate::{Error, Result, sys};
 /// [`as_ptr`](MappedRegion::as_ptr) and
 /// [`as_mut_ptr`](MappedRegion::as_mut_ptr) are always available for code
 /// that manages the hazards itself.
+///
+/// # Private views of write-sealed files
+///
+/// A shared and a private mapping of a file show the same pages of it
+/// until the private one is written to, when the written page is copied
+/// for it alone (mmap(2)). Once a memfd carries `F_SEAL_WRITE`, nothing
+/// writes its bytes: the kernel grants the seal only while no writable
+/// shared mapping exists and refuses new ones afterwards, and it refuses
+/// write(2) and hole punching too. A private mapping then shows exactly
+/// what a shared one would, and it works on every kernel, where Linux
+/// before 6.7 (and older stable series until their updates of 2025)
+/// refuses any shared mapping of a write-sealed file. Its own
+/// pages cannot change behind a `&[u8]` either: the region has no
+/// [`Prot::WRITE`], so its copies do not write, and if the process makes
+/// it writable with mprotect(2) and writes to it (which a live
+/// [`as_slice`](MappedRegion::as_slice) borrow forbids, as for any shared
+/// reference), the writes land in private copies that the file and every
+/// other mapping never see. For a hugetlb file, the kernel reserves as
+/// many huge pages for a private mapping as it spans (in case each is
+/// copied), so mapping it needs that many free in the pool.
+///
+/// # Aborts
+///
+/// Touching a page of a mapping that lies wholly past the end of its file
+/// raises `SIGBUS`, whose default action ends the process. That is not
+/// undefined behaviour, but the safe copies avoid it where they can: a
+/// region made by [`MemFd::mmap_at`](super::MemFd::mmap_at) lies within the
+/// file, and the copies of any region reach only the bytes that lay within
+/// it when it was mapped. What can still make a copy raise `SIGBUS`:
+///
+/// - **The file shrinks below the region** after it was mapped: another
+///   holder of the memfd (any process with a descriptor of it) calls
+///   ftruncate(2), or this process calls
+///   [`MemFd::truncate`](super::MemFd::truncate). The pages past the new
+///   end leave every mapping, private views included, and touching them
+///   raises `SIGBUS` for as long as the file does not reach them again.
+///   A [`Seals::SHRINK`](super::Seals::SHRINK) seal rules this out.
+/// - **Hugetlb files only: a hole is punched under the region**
+///   (fallocate(2) `FALLOC_FL_PUNCH_HOLE`, by another holder) and the huge
+///   page pool has no free page when a copy touches the hole again: the
+///   punch gives the page back together with its reservation, so the
+///   fault must allocate anew, and the kernel answers a failed hugetlb
+///   fault with `SIGBUS`. A [`Seals::WRITE`](super::Seals::WRITE) or
+///   [`Seals::FUTURE_WRITE`](super::Seals::FUTURE_WRITE) seal rules this out
+///   (hugetlbfs refuses to punch holes under them). In an ordinary memfd a
+///   punched hole reads back as zeros.
+///
+/// A region whose [`as_slice`](MappedRegion::as_slice) is `Some` was made
+/// under a `SHRINK` and a `WRITE` seal, so neither can happen to it.
 ///
 /// # Examples
 ///
@@ -56,9 +108,26 @@ use crate::{Error, Result, sys};
 /// ```
 pub struct MappedRegion {
     ptr: *mut u8,
-    len: usize,
-    prot: Prot,
-    immutable: bool,
+    m: Mapping,
+}
+
+/// What [`MemFd::mmap_at`](super::MemFd::mmap_at) and its siblings decided
+/// about a mapping.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Mapping {
+    /// The bytes asked for: what the region covers.
+    pub(super) len: usize,
+    /// The bytes the kernel mapped, and munmap(2) must be given: `len`,
+    /// rounded up to whole huge pages for a hugetlb file.
+    pub(super) map_len: usize,
+    /// The first bytes that lay within the file when it was mapped: what
+    /// the safe copies reach.
+    pub(super) backed: usize,
+    pub(super) prot: Prot,
+    /// `MAP_PRIVATE` rather than `MAP_SHARED`.
+    pub(super) private: bool,
+    /// Made under `WRITE` and `SHRINK` seals, and `backed == len`.
+    pub(super) immutable: bool,
 }
 
 // SAFETY: the region owns its mapping, which any thread may use or unmap;
@@ -69,25 +138,22 @@ unsafe impl Send for MappedRegion {}
 unsafe impl Sync for MappedRegion {}
 
 impl MappedRegion {
-    /// Wraps a mapping made by [`MemFd::mmap_at`](super::MemFd::mmap_at).
+    /// Wraps a mapping made by [`MemFd::mmap_at`](super::MemFd::mmap_at) or
+    /// its siblings.
     ///
     /// # Safety
-    /// - `addr..addr + len` is a shared file mapping with protection
-    ///   `prot`, owned by nothing else (the region unmaps it);
-    /// - `immutable` is `true` only if the file was sealed with `WRITE` and
-    ///   `SHRINK` before the mapping was made, and the mapping lies within
-    ///   the file's size at that time.
-    pub(super) unsafe fn from_raw_parts(
-        addr: usize,
-        len: usize,
-        prot: Prot,
-        immutable: bool,
-    ) -> Self {
+    /// - `addr..addr + m.map_len` is a file mapping with protection
+    ///   `m.prot`, `MAP_PRIVATE` if `m.private` and `MAP_SHARED` otherwise,
+    ///   owned by nothing else (the region unmaps it);
+    /// - `m.backed <= m.len <= m.map_len`;
+    /// - `m.immutable` is `true` only if the file was sealed with `WRITE`
+    ///   and `SHRINK` before the mapping was made, and its first `m.len`
+    ///   bytes lay within the file's size at that time.
+    pub(super) unsafe fn from_raw_parts(addr: usize, m: Mapping) -> Self {
+        debug_assert!(m.backed <= m.len && m.len <= m.map_len);
         MappedRegion {
             ptr: addr as *mut u8,
-            len,
-            prot,
-            immutable,
+            m,
         }
     }
 
@@ -106,25 +172,36 @@ impl MappedRegion {
         self.ptr
     }
 
-    /// The length in bytes.
+    /// The length in bytes, as asked for. (A mapping of a hugetlb file
+    /// spans whole huge pages; the region covers these bytes of it.)
     #[inline]
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.m.len
+    }
+
+    /// How many bytes from the start the safe copies reach: those that lay
+    /// within the file when it was mapped. [`len`](MappedRegion::len),
+    /// except for a region made by
+    /// [`MemFd::mmap_past_end`](super::MemFd::mmap_past_end).
+    #[inline]
+    #[must_use]
+    pub fn backed_len(&self) -> usize {
+        self.m.backed
     }
 
     /// Always `false`: a mapping has at least one byte.
     #[inline]
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.m.len == 0
     }
 
     /// The protection the mapping was made with.
     #[inline]
     #[must_use]
     pub fn prot(&self) -> Prot {
-        self.prot
+        self.m.prot
     }
 
     /// Whether the kernel guarantees the bytes never change or disappear
@@ -133,7 +210,7 @@ impl MappedRegion {
     #[inline]
     #[must_use]
     pub fn is_immutable(&self) -> bool {
-        self.immutable
+        self.m.immutable
     }
 
     /// The bytes as a slice, if the kernel guarantees they are immutable
@@ -142,7 +219,7 @@ impl MappedRegion {
     #[inline]
     #[must_use]
     pub fn as_slice(&self) -> Option<&[u8]> {
-        if self.immutable && self.prot.contains(Prot::READ) {
+        if self.m.immutable && self.m.prot.contains(Prot::READ) {
             // SAFETY: the region is readable and `immutable` was set from
             // the seals at map time: no process can write the file or
             // shrink it below the mapping for as long as it exists, and
@@ -167,7 +244,7 @@ impl MappedRegion {
     pub unsafe fn as_slice_unchecked(&self) -> &[u8] {
         // SAFETY: the mapping spans `len` bytes at `ptr`, stays mapped for
         // the borrow, and the caller guarantees no concurrent writes.
-        unsafe { core::slice::from_raw_parts(self.ptr, self.len) }
+        unsafe { core::slice::from_raw_parts(self.ptr, self.m.len) }
     }
 
     /// The bytes as a mutable slice.
@@ -185,15 +262,22 @@ impl MappedRegion {
         // SAFETY: the mapping spans `len` bytes at `ptr`, `&mut self`
         // excludes other uses of this region, and the caller guarantees
         // exclusive access to the bytes beyond it.
-        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.len) }
+        unsafe { core::slice::from_raw_parts_mut(self.ptr, self.m.len) }
     }
 
     /// Copies `buf.len()` bytes starting at `offset` in the mapping into
     /// `buf`, with atomic loads.
     ///
     /// # Errors
-    /// - `InvalidInput` if `offset + buf.len()` exceeds [`len`](Self::len);
+    /// - `InvalidInput` if `offset + buf.len()` exceeds
+    ///   [`backed_len`](Self::backed_len);
     /// - `PermissionDenied` (`EACCES`) if the region is not readable.
+    ///
+    /// # Aborts
+    /// `SIGBUS` if the file has since shrunk below the bytes copied, or (a
+    /// hugetlb file) had a hole punched under them with no huge page free
+    /// to fill it: see [`MappedRegion`], "Aborts", for who can cause it and
+    /// the seal that rules it out.
     pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
         self.check(offset, buf.len(), Prot::READ)?;
         // SAFETY: `check` proved `offset..offset + buf.len()` lies in the
@@ -206,8 +290,12 @@ impl MappedRegion {
     /// stores; the file and every other mapping see the bytes.
     ///
     /// # Errors
-    /// - `InvalidInput` if `offset + buf.len()` exceeds [`len`](Self::len);
+    /// - `InvalidInput` if `offset + buf.len()` exceeds
+    ///   [`backed_len`](Self::backed_len);
     /// - `PermissionDenied` (`EACCES`) if the region is not writable.
+    ///
+    /// # Aborts
+    /// As [`read_at`](MappedRegion::read_at).
     pub fn write_at(&self, offset: usize, buf: &[u8]) -> Result<()> {
         self.check(offset, buf.len(), Prot::WRITE)?;
         // SAFETY: `check` proved `offset..offset + buf.len()` lies in the
@@ -218,10 +306,10 @@ impl MappedRegion {
 
     fn check(&self, offset: usize, len: usize, need: Prot) -> Result<()> {
         match offset.checked_add(len) {
-            Some(end) if end <= self.len => {}
+            Some(end) if end <= self.m.backed => {}
             _ => return Err(Error::INVALID),
         }
-        if self.prot.contains(need) {
+        if self.m.prot.contains(need) {
             Ok(())
         } else {
             Err(Error::ACCESS)
@@ -229,7 +317,8 @@ impl MappedRegion {
     }
 
     /// munmap(2) — unmaps now and reports the result (`Drop` ignores it).
-    /// Consuming `self` makes a second unmap impossible.
+    /// Consuming `self` makes a second unmap impossible. The whole mapping
+    /// goes, whole huge pages of a hugetlb file included.
     ///
     /// # Errors
     /// The errno of munmap(2) (`InvalidInput` if the mapping was already
@@ -241,7 +330,7 @@ impl MappedRegion {
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: the region owns the mapping and is consumed: no borrow
         // into it can outlive this call.
-        unsafe { sys::munmap(this.ptr as usize, this.len) }
+        unsafe { sys::munmap(this.ptr as usize, this.m.map_len) }
     }
 }
 
@@ -249,7 +338,7 @@ impl Drop for MappedRegion {
     fn drop(&mut self) {
         // SAFETY: the region owns the mapping, and `&mut self` in drop
         // means no borrow into it is alive.
-        let _ = unsafe { sys::munmap(self.ptr as usize, self.len) };
+        let _ = unsafe { sys::munmap(self.ptr as usize, self.m.map_len) };
     }
 }
 
@@ -257,98 +346,12 @@ impl fmt::Debug for MappedRegion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MappedRegion")
             .field("ptr", &self.ptr)
-            .field("len", &self.len)
-            .field("prot", &self.prot)
-            .field("immutable", &self.immutable)
+            .field("len", &self.m.len)
+            .field("map_len", &self.m.map_len)
+            .field("backed", &self.m.backed)
+            .field("prot", &self.m.prot)
+            .field("private", &self.m.private)
+            .field("immutable", &self.m.immutable)
             .finish()
-    }
-}
-
-const WORD: usize = core::mem::size_of::<u64>();
-
-/// Copies from shared memory at `src` into `dst` with relaxed atomic loads:
-/// bytes up to an 8-byte boundary, then whole words, then the tail.
-///
-/// # Safety
-/// - `src..src + dst.len()` is mapped readable for the whole call.
-unsafe fn load_bytes(src: *const u8, dst: &mut [u8]) {
-    let mut i = 0;
-    while i < dst.len() && !(src as usize + i).is_multiple_of(WORD) {
-        // SAFETY: in bounds and readable (caller); `AtomicU8` has the
-        // alignment of `u8`; plain atomic loads are allowed on read-only
-        // memory.
-        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
-        i += 1;
-    }
-    while dst.len() - i >= WORD {
-        // SAFETY: in bounds and readable (caller); `src + i` is 8-aligned
-        // after the loop above.
-        let w = unsafe { (*src.add(i).cast::<AtomicU64>()).load(Relaxed) };
-        dst[i..i + WORD].copy_from_slice(&w.to_ne_bytes());
-        i += WORD;
-    }
-    while i < dst.len() {
-        // SAFETY: as in the first loop.
-        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
-        i += 1;
-    }
-}
-
-/// Copies `src` into shared memory at `dst` with relaxed atomic stores,
-/// in the same head / words / tail pattern as [`load_bytes`].
-///
-/// # Safety
-/// - `dst..dst + src.len()` is mapped writable for the whole call.
-unsafe fn store_bytes(dst: *mut u8, src: &[u8]) {
-    let mut i = 0;
-    while i < src.len() && !(dst as usize + i).is_multiple_of(WORD) {
-        // SAFETY: in bounds and writable (caller); `AtomicU8` has the
-        // alignment of `u8`.
-        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(src[i], Relaxed) };
-        i += 1;
-    }
-    while src.len() - i >= WORD {
-        let mut w = [0u8; WORD];
-        w.copy_from_slice(&src[i..i + WORD]);
-        // SAFETY: in bounds and writable (caller); `dst + i` is 8-aligned
-        // after the loop above.
-        unsafe { (*dst.add(i).cast::<AtomicU64>()).store(u64::from_ne_bytes(w), Relaxed) };
-        i += WORD;
-    }
-    while i < src.len() {
-        // SAFETY: as in the first loop.
-        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(src[i], Relaxed) };
-        i += 1;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The copy loops against a plain copy, for every alignment and length
-    /// around the word size (runs under Miri: ordinary memory stands in for
-    /// the mapping).
-    #[test]
-    fn atomic_copies_match_a_plain_copy() {
-        // Mutable, like a mapping: the atomic loads go through `&AtomicU8`,
-        // which a pointer derived from a shared `&[u8]` may not create.
-        let mut source: [u8; 64] = core::array::from_fn(|i| i as u8 ^ 0x5a);
-        let src = source.as_mut_ptr();
-        for start in 0..WORD + 1 {
-            for len in 0..3 * WORD + 2 {
-                let mut dst = [0u8; 64];
-                // SAFETY: `start + len <= 64`: in bounds of `source`.
-                unsafe { load_bytes(src.add(start), &mut dst[..len]) };
-                assert_eq!(&dst[..len], &source[start..start + len]);
-
-                let mut target = [0u8; 64];
-                // SAFETY: in bounds of `target`, which is writable.
-                unsafe { store_bytes(target.as_mut_ptr().add(start), &source[..len]) };
-                assert_eq!(&target[start..start + len], &source[..len]);
-                assert!(target[..start].iter().all(|&b| b == 0));
-                assert!(target[start + len..].iter().all(|&b| b == 0));
-            }
-        }
     }
 }

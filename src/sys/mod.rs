@@ -306,6 +306,15 @@ mod abi_tests {
     }
 
     #[test]
+    fn statfs_layout() {
+        assert_eq!(size_of::<RawStatfs>(), size_of::<libc::statfs>());
+        assert_eq!(align_of::<RawStatfs>(), align_of::<libc::statfs>());
+        mem::check_statfs_offsets();
+        let words = size_of::<core::ffi::c_ulong>();
+        assert_eq!(size_of::<RawStatfs>(), 14 * words + 8); // 120 or 64 bytes
+    }
+
+    #[test]
     fn pollfd_layout() {
         assert_eq!(size_of::<PollFd>(), size_of::<libc::pollfd>());
         assert_eq!(offset_of!(PollFd, fd), offset_of!(libc::pollfd, fd));

@@ -30,6 +30,8 @@ pub struct Fixtures {
     widowed: Fd,
     /// `iofd::page_size()`: `ro` and `rw` are one page long, `memfd` two.
     page: usize,
+    /// `memfd` mapped four pages long: two within the file, two past it.
+    past_end: MappedRegion,
 }
 
 pub fn fixtures() -> Fixtures {
@@ -41,6 +43,7 @@ pub fn fixtures() -> Fixtures {
     write_sealed.seal(Seals::WRITE).unwrap();
     let ro = memfd.mmap(page, Prot::READ).unwrap();
     let rw = memfd.mmap(page, Prot::READ | Prot::WRITE).unwrap();
+    let past_end = memfd.mmap_past_end(4 * page, Prot::READ, 0).unwrap();
     let closed_ev = EventFd::new(1).unwrap();
     closed_ev.close().unwrap();
     let (closed_fd, _) = pipe().unwrap();
@@ -74,6 +77,7 @@ pub fn fixtures() -> Fixtures {
         peer,
         widowed,
         page,
+        past_end,
     }
 }
 
@@ -221,11 +225,39 @@ pub fn rows() -> Vec<Row> {
             |f| f.memfd.mmap_at(f.page, Prot::READ, 1 << 30).map(drop),
         ),
         err(
-            "mmap of usize::MAX bytes",
+            "mmap of usize::MAX bytes (past the end of the file)",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.memfd.mmap(usize::MAX, Prot::READ).map(drop),
+        ),
+        err(
+            "mmap reaching one page past the end of the file",
+            InvalidInput,
+            EINVAL,
+            false,
+            |f| f.memfd.mmap(3 * f.page, Prot::READ).map(drop),
+        ),
+        err(
+            "mmap_past_end of usize::MAX bytes",
             OutOfMemory,
             ENOMEM,
             false,
-            |f| f.memfd.mmap(usize::MAX, Prot::READ).map(drop),
+            |f| f.memfd.mmap_past_end(usize::MAX, Prot::READ, 0).map(drop),
+        ),
+        err(
+            "mmap_past_end of length 0",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.memfd.mmap_past_end(0, Prot::READ, 0).map(drop),
+        ),
+        err(
+            "mmap_past_end at offset 4095",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.memfd.mmap_past_end(f.page, Prot::READ, 4095).map(drop),
         ),
         err(
             "Prot::WRITE on a write-sealed memfd",
@@ -271,6 +303,13 @@ pub fn rows() -> Vec<Row> {
             EINVAL,
             true,
             |f| f.rw.write_at(f.page, b"x"),
+        ),
+        err(
+            "region read past the file's end (mmap_past_end)",
+            InvalidInput,
+            EINVAL,
+            true,
+            |f| f.past_end.read_at(2 * f.page - 1, &mut [0; 2]),
         ),
         err(
             "region write on a read-only mapping",

@@ -193,6 +193,7 @@ impl Cx {
         let rule = Rule {
             nr,
             arg: None,
+            arg_bits: None,
             action: RET_ERRNO | (errno as u32 & RET_DATA),
         };
         self.install(&[rule]);
@@ -204,6 +205,7 @@ impl Cx {
         let rule = Rule {
             nr,
             arg: Some((0, arg0)),
+            arg_bits: None,
             action: RET_TRAP,
         };
         self.install(&[rule]);

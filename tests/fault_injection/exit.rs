@@ -119,6 +119,7 @@ fn refuse(also_exit: bool) {
     let rule = |nr, errno: i32| Rule {
         nr,
         arg: None,
+        arg_bits: None,
         action: RET_ERRNO | errno as u32,
     };
     let rules = [

@@ -271,12 +271,17 @@ fn print_matrix(selected: &[&Test], tally: &Tally) {
         .iter()
         .filter(|r| matches!(r, Target::Sys(_) | Target::Fallback { .. }))
         .count();
+    let alone: Vec<&str> = rows
+        .iter()
+        .filter(|r| !matches!(r, Target::Sys(_) | Target::Fallback { .. }))
+        .map(|r| r.name())
+        .collect();
     println!();
     println!("fault-injection matrix (seccomp):");
     for row in &rows {
         let n = pairs.iter().filter(|(_, t)| t == row).count();
         println!(
-            "  {:<18} {n:>2} API{} × {} errnos = {:>3} cells",
+            "  {:<29} {n:>2} API{} × {} errnos = {:>3} cells",
             row.name(),
             if n == 1 { " " } else { "s" },
             ERRNOS.len(),
@@ -284,16 +289,16 @@ fn print_matrix(selected: &[&Test], tally: &Tally) {
         );
     }
     for (nr, why) in NOT_INJECTED {
-        println!("  {:<18} not injected: {why}", nr.name());
+        println!("  {:<29} not injected: {why}", nr.name());
     }
     let names: Vec<&str> = ERRNOS.iter().map(|&e| child::name(e)).collect();
     println!("  errnos: {}", names.join(" "));
     println!(
         "  size: {syscalls} syscalls{} × {} errnos × {} APIs: {} API×syscall pairs × {} errnos = {} cells, {} excluded",
-        if rows.contains(&Target::FcntlSetfl) {
-            " (+ fcntl F_SETFL alone)"
+        if alone.is_empty() {
+            String::new()
         } else {
-            ""
+            format!(" (+ {} alone)", alone.join(", "))
         },
         ERRNOS.len(),
         apis.len(),

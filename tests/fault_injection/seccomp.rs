@@ -2,7 +2,8 @@
 //! programs over `struct seccomp_data`, installed with prctl(2).
 //!
 //! A filter is a list of [`Rule`]s: "system call `nr` (optionally with
-//! argument `i` equal to `v`) gets `action`"; every other call is allowed.
+//! argument `i` equal to `v`, or with some bits of `m` set in it) gets
+//! `action`"; every other call is allowed.
 //! Filters stack: each `install` adds one, and the kernel applies the most
 //! severe action any of them returns (for equal actions, the newest
 //! filter's data wins).
@@ -17,6 +18,7 @@ const BPF_W: u16 = 0x00;
 const BPF_ABS: u16 = 0x20;
 const BPF_JEQ: u16 = 0x10;
 const BPF_JGE: u16 = 0x30;
+const BPF_JSET: u16 = 0x40;
 const BPF_K: u16 = 0x00;
 
 // <linux/seccomp.h>
@@ -115,6 +117,9 @@ pub struct Rule {
     pub nr: Sysno,
     /// Only when argument `.0` equals `.1` (all 64 bits).
     pub arg: Option<(u32, u64)>,
+    /// Only when argument `.0` has any of the bits of `.1` set (in its low
+    /// 32 bits: C `int` and `unsigned int` flags). Not with `arg`.
+    pub arg_bits: Option<(u32, u32)>,
     /// `RET_* | data`.
     pub action: u32,
 }
@@ -154,9 +159,9 @@ impl Program {
             // current jump up to and including the `ret`.
             let nr = rule.nr.id() as u32;
             p.push(load(DATA_NR));
-            match rule.arg {
-                None => p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1)),
-                Some((index, value)) => {
+            match (rule.arg, rule.arg_bits) {
+                (None, None) => p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1)),
+                (Some((index, value)), None) => {
                     // Little-endian: the low word of `args[i]` comes first.
                     let lo = DATA_ARGS + 8 * index;
                     p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 5));
@@ -165,6 +170,13 @@ impl Program {
                     p.push(load(lo + 4));
                     p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, (value >> 32) as u32, 0, 1));
                 }
+                (None, Some((index, bits))) => {
+                    // `jset` jumps to `jt` if `A & k` is not zero.
+                    p.push(jump(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 3));
+                    p.push(load(DATA_ARGS + 8 * index));
+                    p.push(jump(BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1));
+                }
+                (Some(_), Some(_)) => panic!("a rule matches one argument condition"),
             }
             p.push(ret(rule.action));
         }
@@ -225,6 +237,7 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     same("BPF_ABS", BPF_ABS.into(), libc::BPF_ABS.into());
     same("BPF_JEQ", BPF_JEQ.into(), libc::BPF_JEQ.into());
     same("BPF_JGE", BPF_JGE.into(), libc::BPF_JGE.into());
+    same("BPF_JSET", BPF_JSET.into(), libc::BPF_JSET.into());
     same("BPF_K", BPF_K.into(), libc::BPF_K.into());
     #[cfg(target_arch = "x86_64")]
     let em = libc::EM_X86_64;

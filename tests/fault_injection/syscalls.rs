@@ -26,10 +26,17 @@ pub enum Target {
     /// `old` too.
     #[cfg_attr(target_pointer_width = "64", allow(dead_code))]
     Fallback { time64: Sysno, old: Sysno },
+    /// memfd_create(2) with this flag set only: the first call of a
+    /// constructor that falls back without the flag on `EINVAL`, as
+    /// kernels that lack it answer; a plain filter fails the fallback too.
+    MemfdCreateWith(u32),
 }
 
 /// fcntl(2) `F_SETFL`.
 const F_SETFL: u64 = 4;
+/// memfd_create(2) `MFD_NOEXEC_SEAL` and `MFD_EXEC`.
+const MFD_NOEXEC_SEAL: u32 = 0x0008;
+const MFD_EXEC: u32 = 0x0010;
 
 impl Target {
     /// The system call number the filter matches.
@@ -38,6 +45,7 @@ impl Target {
             Target::Sys(nr) => nr,
             Target::FcntlSetfl => Sysno::fcntl,
             Target::Fallback { old, .. } => old,
+            Target::MemfdCreateWith(_) => Sysno::memfd_create,
         }
     }
 
@@ -70,6 +78,7 @@ impl Target {
             Target::Fallback { time64, .. } => Some(Rule {
                 nr: time64,
                 arg: None,
+                arg_bits: None,
                 action: crate::seccomp::RET_ERRNO | libc::ENOSYS as u32,
             }),
             _ => None,
@@ -82,18 +91,23 @@ impl Target {
             Target::Sys(nr) => nr.name(),
             Target::FcntlSetfl => "fcntl[F_SETFL]",
             Target::Fallback { old, .. } => old.name(),
+            Target::MemfdCreateWith(MFD_NOEXEC_SEAL) => "memfd_create[MFD_NOEXEC_SEAL]",
+            Target::MemfdCreateWith(MFD_EXEC) => "memfd_create[MFD_EXEC]",
+            Target::MemfdCreateWith(_) => "memfd_create[?]",
         }
     }
 
     /// The filter rule giving this target `action`.
     pub fn rule(self, action: u32) -> Rule {
-        let arg = match self {
-            Target::Sys(_) | Target::Fallback { .. } => None,
-            Target::FcntlSetfl => Some((1, F_SETFL)),
+        let (arg, arg_bits) = match self {
+            Target::Sys(_) | Target::Fallback { .. } => (None, None),
+            Target::FcntlSetfl => (Some((1, F_SETFL)), None),
+            Target::MemfdCreateWith(flag) => (None, Some((1, flag))),
         };
         Rule {
             nr: self.sysno(),
             arg,
+            arg_bits,
             action,
         }
     }
@@ -119,8 +133,11 @@ pub const PIDFD_OPEN: Target = Target::Sys(Sysno::pidfd_open);
 pub const PIDFD_SEND_SIGNAL: Target = Target::Sys(Sysno::pidfd_send_signal);
 pub const PIDFD_GETFD: Target = Target::Sys(Sysno::pidfd_getfd);
 pub const MEMFD_CREATE: Target = Target::Sys(Sysno::memfd_create);
+pub const MEMFD_CREATE_NOEXEC: Target = Target::MemfdCreateWith(MFD_NOEXEC_SEAL);
+pub const MEMFD_CREATE_EXEC: Target = Target::MemfdCreateWith(MFD_EXEC);
 pub const FTRUNCATE: Target = Target::Sys(abi::FTRUNCATE);
 pub const STATX: Target = Target::Sys(Sysno::statx);
+pub const FSTATFS: Target = Target::Sys(Sysno::fstatfs);
 pub const MMAP: Target = Target::Sys(abi::MMAP);
 pub const MUNMAP: Target = Target::Sys(Sysno::munmap);
 pub const RT_SIGPROCMASK: Target = Target::Sys(Sysno::rt_sigprocmask);
@@ -189,12 +206,13 @@ const FALLBACKS: [Target; 0] = [];
 use abi::FALLBACKS;
 
 /// The rows of the matrix, in order: every system call iofd issues except
-/// `exit_group` and `exit` (see [`NOT_INJECTED`]), fcntl's `F_SETFL` on
-/// its own, and on the 32-bit targets the fallbacks of the time64 calls.
-pub const ROWS: [Target; 38 + FALLBACKS.len()] = rows();
+/// `exit_group` and `exit` (see [`NOT_INJECTED`]), fcntl's `F_SETFL` on its
+/// own, memfd_create with each flag a constructor falls back without, and
+/// on the 32-bit targets the fallbacks of the time64 calls.
+pub const ROWS: [Target; 41 + FALLBACKS.len()] = rows();
 
-const fn rows() -> [Target; 38 + FALLBACKS.len()] {
-    let mut rows = [READ; 38 + FALLBACKS.len()];
+const fn rows() -> [Target; 41 + FALLBACKS.len()] {
+    let mut rows = [READ; 41 + FALLBACKS.len()];
     let mut i = 0;
     while i < COMMON.len() {
         rows[i] = COMMON[i];
@@ -207,7 +225,7 @@ const fn rows() -> [Target; 38 + FALLBACKS.len()] {
     rows
 }
 
-const COMMON: [Target; 38] = [
+const COMMON: [Target; 41] = [
     READ,
     WRITE,
     PREAD64,
@@ -228,8 +246,11 @@ const COMMON: [Target; 38] = [
     PIDFD_SEND_SIGNAL,
     PIDFD_GETFD,
     MEMFD_CREATE,
+    MEMFD_CREATE_NOEXEC,
+    MEMFD_CREATE_EXEC,
     FTRUNCATE,
     STATX,
+    FSTATFS,
     MMAP,
     MUNMAP,
     RT_SIGPROCMASK,

@@ -18,18 +18,20 @@
 //! ```
 //!
 //! then the process exits with status 0. `start.rs` has the entry point
-//! and the panic handler, `out.rs` the output, and `rt.rs` what a
-//! `*-linux-gnu` build would otherwise take from libc.
+//! and the panic handler, `out.rs` the output, and `rt.rs` the memory
+//! functions (`memcpy` and friends) that a `*-linux-gnu` build would
+//! otherwise take from libc, and a bare-metal one from `compiler_builtins`
+//! (whose versions, tuned for large copies, are larger than this whole
+//! program needs).
 
 #![no_std]
 #![no_main]
-// On `*-linux-gnu`, keep LLVM from turning the loops in `rt.rs` back into
-// calls to the functions they implement.
-#![cfg_attr(target_os = "linux", no_builtins)]
+// Keep LLVM from turning the loops in `rt.rs` back into calls to the
+// functions they implement.
+#![no_builtins]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 mod out;
-#[cfg(target_os = "linux")]
 mod rt;
 mod start;
 

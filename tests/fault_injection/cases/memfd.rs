@@ -1,9 +1,9 @@
 //! `MemFd` and `MappedRegion`.
 
 use iofd::raw::Sysno;
-use iofd::{MemFd, MemFdFlags, Prot, Seals};
+use iofd::{HugePageSize, MemFd, MemFdFlags, Prot, Seals};
 
-use super::{Api, closed_for_good, still_open};
+use super::{Api, closed_for_good, ensure, still_open};
 use crate::child::Cx;
 use crate::syscalls::*;
 
@@ -14,10 +14,30 @@ fn page() -> usize {
     iofd::page_size()
 }
 
+/// memfd_create with `MFD_NOEXEC_SEAL` (falling back without it), then
+/// `F_ADD_SEALS` with `F_SEAL_SEAL`.
+const UNSEALABLE_NOEXEC: &[Target] = &[MEMFD_CREATE, MEMFD_CREATE_NOEXEC, FCNTL];
+/// `F_GET_SEALS`, statx for the size, fstatfs for hugetlbfs, then mmap.
+const MAPS: &[Target] = &[FCNTL, STATX, FSTATFS, MMAP];
+
 pub const APIS: &[Api] = &[
-    api("MemFd::new", &[MEMFD_CREATE], new),
-    api("MemFd::new_sealable", &[MEMFD_CREATE], new_sealable),
-    api("MemFd::new_hugetlb", &[MEMFD_CREATE], new_hugetlb),
+    api("MemFd::new", UNSEALABLE_NOEXEC, new),
+    api(
+        "MemFd::new_sealable",
+        &[MEMFD_CREATE, MEMFD_CREATE_NOEXEC],
+        new_sealable,
+    ),
+    api(
+        "MemFd::new_executable",
+        &[MEMFD_CREATE, MEMFD_CREATE_EXEC],
+        new_executable,
+    ),
+    api("MemFd::new_hugetlb", UNSEALABLE_NOEXEC, new_hugetlb),
+    api(
+        "MemFd::new_hugetlb_sized",
+        UNSEALABLE_NOEXEC,
+        new_hugetlb_sized,
+    ),
     api("MemFd::with_flags", &[MEMFD_CREATE], with_flags),
     api("MemFd::read", &[READ], read),
     api("MemFd::write", &[WRITE], write),
@@ -30,9 +50,11 @@ pub const APIS: &[Api] = &[
     api("MemFd::seals", &[FCNTL], seals),
     // F_GET_SEALS decides; a refusal hands the descriptor back.
     api("MemFd::try_from(Fd)", &[FCNTL], try_from),
-    // F_GET_SEALS, then statx for the size, then mmap: each a row.
-    api("MemFd::mmap", &[FCNTL, STATX, MMAP], mmap),
-    api("MemFd::mmap_at", &[FCNTL, STATX, MMAP], mmap_at),
+    api("MemFd::mmap", MAPS, mmap),
+    api("MemFd::mmap_at", MAPS, mmap_at),
+    api("MemFd::mmap_past_end", MAPS, mmap_past_end),
+    // Refused before mmap: nothing to unmap, nothing to leak.
+    api("MemFd::mmap_at past the end", &[FCNTL, STATX], mmap_refused),
     api("MemFd::close", &[CLOSE], close),
     api("drop(MemFd)", &[CLOSE], drop_memfd),
     api("MappedRegion::unmap", &[MUNMAP], unmap),
@@ -59,19 +81,56 @@ fn one_page(cx: &Cx) -> MemFd {
     m
 }
 
+/// Whether the cell fails memfd_create with `flag` set with `EINVAL`: the
+/// answer of a kernel that lacks the flag, after which the constructor
+/// must fall back to a call without it.
+fn lacks(cx: &Cx, flag: Target) -> bool {
+    cx.row() == Some(flag) && !cx.counting() && cx.errno() == libc::EINVAL
+}
+
+/// A constructor under test: the injected error, or, where the kernel
+/// "lacks" the flag, the file made without it, whose seals are `want`
+/// (the handle is closed inside the call, so no descriptor is left).
+fn construct(cx: &mut Cx, flag: Target, want: Seals, make: fn() -> iofd::Result<MemFd>) {
+    if lacks(cx, flag) {
+        let r = cx.call(|| make().and_then(|m| m.seals()));
+        ensure!(
+            cx,
+            r == Ok(want),
+            "without the flag: {r:?}, expected Ok({want:?})"
+        );
+    } else {
+        let r = cx.call(make);
+        cx.injected(r);
+    }
+}
+
 fn new(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || MemFd::new("fault"));
 }
 
 fn new_sealable(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new_sealable("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::empty(), || {
+        MemFd::new_sealable("fault")
+    });
+}
+
+fn new_executable(cx: &mut Cx) {
+    construct(cx, MEMFD_CREATE_EXEC, Seals::SEAL, || {
+        MemFd::new_executable("fault")
+    });
 }
 
 fn new_hugetlb(cx: &mut Cx) {
-    let r = cx.call(|| MemFd::new_hugetlb("fault"));
-    cx.injected(r);
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || {
+        MemFd::new_hugetlb("fault")
+    });
+}
+
+fn new_hugetlb_sized(cx: &mut Cx) {
+    construct(cx, MEMFD_CREATE_NOEXEC, Seals::SEAL, || {
+        MemFd::new_hugetlb_sized("fault", HugePageSize::HUGE_2MB)
+    });
 }
 
 fn with_flags(cx: &mut Cx) {
@@ -179,6 +238,23 @@ fn mmap_at(cx: &mut Cx) {
     let (m, len) = (one_page(cx), page());
     let raw = m.raw();
     let r = cx.call(|| m.mmap_at(len, Prot::READ | Prot::WRITE, 0));
+    cx.injected(r);
+    still_open(cx, &m, raw);
+}
+
+fn mmap_past_end(cx: &mut Cx) {
+    let (m, len) = (one_page(cx), 2 * page());
+    let raw = m.raw();
+    let r = cx.call(|| m.mmap_past_end(len, Prot::READ, 0));
+    cx.injected(r);
+    still_open(cx, &m, raw);
+}
+
+fn mmap_refused(cx: &mut Cx) {
+    let (m, len) = (one_page(cx), 2 * page());
+    let raw = m.raw();
+    // In a sweep, the refusal itself: `EINVAL` without mmap (forbidden).
+    let r = cx.call(|| m.mmap_at(len, Prot::READ, 0));
     cx.injected(r);
     still_open(cx, &m, raw);
 }

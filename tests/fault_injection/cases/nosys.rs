@@ -304,6 +304,8 @@ fn memfd_arguments(cx: &mut Cx) {
             m.mmap_at(page, Prot::READ, 1).err(),
             m.mmap_at(page, Prot::READ, 2048).err(),
             m.mmap_at(page, Prot::READ, !4095).err(), // 4096-aligned, beyond i64
+            m.mmap_past_end(0, Prot::READ, 0).err(),
+            m.mmap_past_end(page, Prot::READ, 2048).err(),
             m.truncate(u64::MAX).err(),
         ])
     });
@@ -316,6 +318,7 @@ fn region_copies(cx: &mut Cx) {
     cx.setup("ftruncate", m.truncate(page as u64));
     let rw = cx.setup("mmap", m.mmap(page, Prot::READ | Prot::WRITE));
     let ro = cx.setup("mmap", m.mmap(page, Prot::READ));
+    let past = cx.setup("mmap", m.mmap_past_end(2 * page, Prot::READ, 0));
     let mut buf = [0u8; 3];
     let got = cx.call(|| {
         (
@@ -325,13 +328,19 @@ fn region_copies(cx: &mut Cx) {
                 .err()
                 .map(|e| e.raw_os_error()),
             ro.write_at(0, b"x").err().map(|e| e.raw_os_error()),
+            past.read_at(page - 1, &mut [0; 2])
+                .err()
+                .map(|e| e.raw_os_error()),
         )
     });
-    ensure!(
-        cx,
-        got == (Ok(()), Ok(()), Some(libc::EINVAL), Some(libc::EACCES)),
-        "region copies returned {got:?}"
+    let want = (
+        Ok(()),
+        Ok(()),
+        Some(libc::EINVAL),
+        Some(libc::EACCES),
+        Some(libc::EINVAL),
     );
+    ensure!(cx, got == want, "region copies returned {got:?}");
     ensure!(
         cx,
         &buf == b"abc",
