@@ -30,8 +30,9 @@
 //!
 //! Asm only, and the arch's [`NAME`]. The contract for every function is
 //! the one documented on
-//! [`crate::raw`]; the `_readonly` twins additionally promise the compiler
-//! that the kernel writes no memory of this process.
+//! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
+//! (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls).
 
 use core::arch::asm;
 

@@ -42,10 +42,12 @@
 //! asm block.
 //!
 //! Asm only, the arch's [`NAME`], and the one load of the entry. The
-//! contract for every
-//! function is the one documented on [`crate::raw`]; the `_readonly` twins
-//! additionally promise the compiler that the kernel writes no memory of
-//! this process.
+//! contract for every function is the one documented on [`crate::raw`];
+//! the `_readonly` twins additionally tell the compiler
+//! (`options(readonly)`) that the call is a [read-only
+//! call](crate::raw#read-only-calls). The pushes of the template and of
+//! the vDSO entry write only the stack below the stack pointer, memory no
+//! code outside the block can reach, which `readonly` allows.
 
 use core::arch::asm;
 
