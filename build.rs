@@ -20,7 +20,7 @@ const ARCHES: [(&str, &str); 5] = [
     ("x86_64", "x86_64"),
     ("aarch64", "aarch64"),
     ("riscv64", "riscv64"),
-    ("arm", "ARMv7 in the A32 (ARM) instruction set"),
+    ("arm", "armv7 (A32, not Thumb)"),
     ("x86", "i686"),
 ];
 const OSES: [&str; 2] = ["linux", "none"];
@@ -62,11 +62,12 @@ fn main() {
         && has(&atomics, "64");
     if !supported {
         let names: Vec<&str> = ARCHES.iter().map(|&(_, name)| name).collect();
+        let (last, rest) = names.split_last().expect("a supported arch");
         eprintln!(
             "error: iofd does not support the target `{target}`: it supports \
-             {} targets with 64-bit atomics whose OS is `linux` or `none` \
-             (bare metal on a Linux kernel)",
-            names.join(", ")
+             {} and {last} targets with 64-bit atomics whose OS is `linux` or \
+             `none` (bare metal on a Linux kernel)",
+            rest.join(", ")
         );
         std::process::exit(1);
     }
