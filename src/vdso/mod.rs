@@ -174,7 +174,8 @@ pub(crate) unsafe fn set_syscall_entry(entry: usize) {
 #[cold]
 #[inline(never)]
 fn resolve() -> usize {
-    let (f, entry) = find(auxv::sysinfo_ehdr()).unwrap_or((NONE, None));
+    let (clock, entry) = find(auxv::sysinfo_ehdr()).unwrap_or((None, None));
+    let f = clock.unwrap_or(NONE);
     if let Some(entry) = entry {
         // SAFETY: `find` looked `entry` up, by name and version, in the
         // checked image of this process's vDSO.
@@ -185,10 +186,12 @@ fn resolve() -> usize {
 }
 
 /// The addresses of this arch's vDSO `clock_gettime`, and of its
-/// system-call entry if its row names one and the image has it, in the
-/// image at `base`, the `AT_SYSINFO_EHDR` of this process (0 if it has
-/// none).
-fn find(base: usize) -> Option<(usize, Option<usize>)> {
+/// system-call entry if its row names one, in the image at `base`, the
+/// `AT_SYSINFO_EHDR` of this process (0 if it has none): `None` without a
+/// checked image, and each `None` where the image lacks the function (a
+/// vDSO of an older i686 kernel without `__vdso_clock_gettime64` still has
+/// the `__kernel_vsyscall` that system calls can use).
+fn find(base: usize) -> Option<(Option<usize>, Option<usize>)> {
     if base == 0 || !base.is_multiple_of(MIN_PAGE) {
         return None;
     }
@@ -212,8 +215,8 @@ fn find(base: usize) -> Option<(usize, Option<usize>)> {
         .syscall
         .and_then(|s| image.lookup(s))
         .map(|off| base + off);
-    let offset = image.lookup(ABI.clock_gettime)?;
-    Some((base + offset, entry))
+    let clock = image.lookup(ABI.clock_gettime).map(|off| base + off);
+    Some((clock, entry))
 }
 
 /// What a vDSO `clock_gettime` returned: 0 is success, `-4095..=-1` an
