@@ -27,6 +27,14 @@ armv7) target=armv7-unknown-linux-gnueabihf ;;
 i686)
     target=i686-unknown-linux-gnu
     export CARGO_TARGET_I686_UNKNOWN_LINUX_GNU_RUNNER=qemu-i386
+    # One test at a time. qemu-user keeps one emulated GDT for all the
+    # threads of an i386 guest, where each thread's TLS descriptor goes
+    # (set_thread_area), and a return from a signal handler reloads `gs`
+    # from it: a test that handles a signal while another test's thread
+    # has just started reads that thread's thread-locals (std then fails
+    # with "cannot access a Thread Local Storage value"). Natively each
+    # thread has its own descriptor, and the suite runs in parallel.
+    export RUST_TEST_THREADS=1
     ;;
 *)
     echo "unknown arch '$arch': expected x86_64, aarch64, riscv64, armv7 or i686" >&2
