@@ -1,27 +1,28 @@
 //! Build-time target check.
 //!
 //! iofd talks to the Linux kernel directly through the system-call stubs in
-//! `arch/`, so it builds only where those stubs are right: one of the
-//! architectures below, whose OS is `linux`, or `none` (bare-metal
+//! `arch/`, so it builds only where those stubs are right: a target of one
+//! of the arches in `ARCHES` whose OS is `linux`, or `none` (bare-metal
 //! targets, where the user asserts a Linux kernel underneath, e.g. a
 //! unikernel or a hand-rolled `_start`). Anything else stops here with one
 //! sentence instead of a wall of errors from the middle of the crate.
 //!
 //! Besides the state word (an `AtomicU32`), the crate keeps 64-bit values
 //! in atomics (a `SignalFd`'s mask, the word copies of a `MappedRegion`),
-//! so it needs 64-bit atomics: every target of the table has them
-//! (ARMv7 `ldrexd`/`strexd`, i686 `cmpxchg8b`).
+//! so it needs 64-bit atomics: every supported arch has them (ARMv7
+//! `ldrexd`/`strexd`, i686 `cmpxchg8b`).
 
 use std::env;
 
-/// `CARGO_CFG_TARGET_ARCH` of each supported architecture, and how its
-/// targets are named in the error sentence.
-const ARCHES: [(&str, &str); 5] = [
-    ("x86_64", "x86_64"),
-    ("aarch64", "aarch64"),
-    ("riscv64", "riscv64"),
-    ("arm", "armv7 (A32, not Thumb)"),
-    ("x86", "i686"),
+/// `target_arch` of every supported arch, and how the error sentence
+/// names its targets, one per line.
+const ARCHES: &[(&str, &str)] = &[
+    ("x86_64", "x86_64"),              // arch/x86_64.rs
+    ("aarch64", "aarch64"),            // arch/aarch64.rs
+    ("riscv64", "riscv64"),            // arch/riscv64.rs
+    ("loongarch64", "loongarch64"),    // arch/loongarch64.rs
+    ("arm", "armv7 (A32, not Thumb)"), // arch/arm.rs
+    ("x86", "i686"),                   // arch/x86.rs
 ];
 const OSES: [&str; 2] = ["linux", "none"];
 

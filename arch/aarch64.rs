@@ -3,6 +3,12 @@
 //! ABI (`svc #0`, see syscall(2)):
 //! - number in `x8`; arguments in `x0`..`x5`;
 //! - result in `x0` (`-4095..=-1` is `-errno`);
+//! - when the kernel restarts an interrupted call itself (it returned
+//!   `-ERESTART_RESTARTBLOCK` and no handler runs), it rewrites `x8` to
+//!   `__NR_restart_syscall` before re-executing `svc` (arch/arm64/kernel/
+//!   signal.c, `setup_restart_syscall`), so `x8` comes back changed: every
+//!   stub declares it clobbered (`inlateout`; `scripts/check-clobbers.sh`
+//!   runs a probe that fails otherwise);
 //! - the kernel preserves every other general-purpose register and
 //!   `V0`..`V31`, and restores `NZCV` from `SPSR` on return, so flags
 //!   survive the call;
@@ -114,7 +120,7 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr, lateout("x0") ret);
+            inlateout("x8") nr => _, lateout("x0") ret);
     }
     ret
 }
@@ -129,7 +135,7 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret);
     }
     ret
@@ -145,7 +151,7 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1);
     }
     ret
@@ -161,7 +167,7 @@ pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2);
     }
     ret
@@ -177,7 +183,7 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3);
     }
     ret
@@ -193,7 +199,7 @@ pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4);
     }
     ret
@@ -212,7 +218,7 @@ pub unsafe fn syscall6(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4, in("x5") a5);
     }
     ret
@@ -228,7 +234,7 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr, lateout("x0") ret);
+            inlateout("x8") nr => _, lateout("x0") ret);
     }
     ret
 }
@@ -243,7 +249,7 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret);
     }
     ret
@@ -259,7 +265,7 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1);
     }
     ret
@@ -275,7 +281,7 @@ pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> u
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2);
     }
     ret
@@ -291,7 +297,7 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3);
     }
     ret
@@ -310,7 +316,7 @@ pub unsafe fn syscall5_readonly(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4);
     }
     ret
@@ -329,7 +335,7 @@ pub unsafe fn syscall6_readonly(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         svc!(options(nostack, preserves_flags, readonly),
-            in("x8") nr,
+            inlateout("x8") nr => _,
             inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2, in("x3") a3, in("x4") a4, in("x5") a5);
     }
     ret

@@ -3,6 +3,12 @@
 //! ABI (`ecall`, see syscall(2)):
 //! - number in `a7`; arguments in `a0`..`a5`;
 //! - result in `a0` (`-4095..=-1` is `-errno`);
+//! - when the kernel restarts an interrupted call itself (it returned
+//!   `-ERESTART_RESTARTBLOCK` and no handler runs), it rewrites `a7` to
+//!   `__NR_restart_syscall` before re-executing `ecall` (arch/riscv/kernel/
+//!   signal.c, `arch_do_signal_or_restart`), so `a7` comes back changed:
+//!   every stub declares it clobbered (`inlateout`; `scripts/check-clobbers.sh`
+//!   runs a probe that fails otherwise);
 //! - the kernel preserves every other integer and floating-point register;
 //!   RISC-V has no flags register;
 //! - with the V extension, "executing a system call causes all caller-saved
@@ -75,7 +81,7 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr, lateout("a0") ret);
+            inlateout("a7") nr => _, lateout("a0") ret);
     }
     ret
 }
@@ -90,7 +96,7 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret);
     }
     ret
@@ -106,7 +112,7 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1);
     }
     ret
@@ -122,7 +128,7 @@ pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
     ret
@@ -138,7 +144,7 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
     ret
@@ -154,7 +160,7 @@ pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
     ret
@@ -173,7 +179,7 @@ pub unsafe fn syscall6(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
     ret
@@ -189,7 +195,7 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr, lateout("a0") ret);
+            inlateout("a7") nr => _, lateout("a0") ret);
     }
     ret
 }
@@ -204,7 +210,7 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret);
     }
     ret
@@ -220,7 +226,7 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1);
     }
     ret
@@ -236,7 +242,7 @@ pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> u
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
     ret
@@ -252,7 +258,7 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
     ret
@@ -271,7 +277,7 @@ pub unsafe fn syscall5_readonly(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
     ret
@@ -290,7 +296,7 @@ pub unsafe fn syscall6_readonly(
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
         ecall!(options(nostack, preserves_flags, readonly),
-            in("a7") nr,
+            inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
     ret

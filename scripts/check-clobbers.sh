@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks that the asm stubs declare what the kernel changes: no vector or
-# predicate register value survives a system call in compiled code.
+# predicate register value survives a system call in compiled code, and
+# no value kept in a general-purpose register the kernel changes (the call
+# number's register on every arch, and on loongarch64 t0..t8).
 #
-#   scripts/check-clobbers.sh [aarch64|riscv64 ...]   (default: both)
+#   scripts/check-clobbers.sh [aarch64|riscv64|loongarch64 ...]   (default: all three)
 #
 # On aarch64 with SVE the kernel zeroes the bits above 127 of Z0..Z31 and
 # all of P0..P15 on every system call; on riscv64 with V it discards
@@ -23,10 +25,20 @@
 # riscv64gc-unknown-linux-gnu and the cross objdumps (Debian:
 # binutils-aarch64-linux-gnu, binutils-riscv64-linux-gnu). Nothing is
 # linked or run on the target.
+#
+# The kernel rewrites the call number's register (x8, a7) when it restarts
+# a call itself, and on loongarch64 hands back t0..t8 with values of its
+# own. For each arch this also builds scripts/clobbers-run, a no-libc
+# program whose signal handler, run as a system call returns, changes
+# those registers as the kernel may, and runs it under qemu-user (which
+# does neither itself): it fails if a value kept across the call, or the
+# call number, comes back changed. loongarch64 needs the nightly of
+# scripts/build-std.sh with `rust-src`; the others the rustup targets
+# aarch64-unknown-none and riscv64gc-unknown-none-elf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ $# -gt 0 ]; then arches=("$@"); else arches=(aarch64 riscv64); fi
+if [ $# -gt 0 ]; then arches=("$@"); else arches=(aarch64 riscv64 loongarch64); fi
 out=target/clobbers
 mkdir -p "$out"
 
@@ -54,15 +66,29 @@ for arch in "${arches[@]}"; do
         # calls, which make LLVM spill the vector registers anyway and
         # would hide a missing clobber in `probe_fd_write`.
         flags="-C target-feature=+sve,+lse -C llvm-args=-aarch64-sve-vector-bits-min=256"
+        bare=aarch64-unknown-none
+        ;;
+    loongarch64)
+        echo "--- loongarch64: registers the kernel changes (run under qemu-loongarch64)"
+        . scripts/build-std.sh
+        build_std=(-Zbuild-std=core,compiler_builtins -Zbuild-std-features=compiler-builtins-mem)
+        (
+            cd scripts/clobbers-run
+            cargo fmt --check
+            cargo "+$BUILD_STD_TOOLCHAIN" clippy --quiet --release --target loongarch64-unknown-none "${build_std[@]}" -- -D warnings
+            cargo "+$BUILD_STD_TOOLCHAIN" run --quiet --release --target loongarch64-unknown-none "${build_std[@]}"
+        )
+        continue
         ;;
     riscv64)
         target=riscv64gc-unknown-linux-gnu
         objdump=riscv64-linux-gnu-objdump
         # A core with the V extension (VLEN 256).
         flags="-C target-cpu=spacemit-x60"
+        bare=riscv64gc-unknown-none-elf
         ;;
     *)
-        echo "check-clobbers: unknown arch '$arch': expected aarch64 or riscv64" >&2
+        echo "check-clobbers: unknown arch '$arch': expected aarch64, riscv64 or loongarch64" >&2
         exit 2
         ;;
     esac
@@ -83,5 +109,12 @@ for arch in "${arches[@]}"; do
     fi
     "$objdump" -dr --no-show-raw-insn "$obj" >"$dir/probe.dis"
     "$out/stale" "$arch" "$dir/probe.dis" "${probes[@]}"
+    echo "--- $arch: registers the kernel changes (run under qemu-$arch)"
+    (
+        cd scripts/clobbers-run
+        cargo fmt --check
+        cargo clippy --quiet --release --target "$bare" -- -D warnings
+        cargo run --quiet --release --target "$bare"
+    )
 done
-echo "--- no vector or predicate value is kept across a system call"
+echo "--- no value is kept in a register a system call changes"

@@ -2,7 +2,7 @@
 # Builds the no-libc program (examples/nolibc) for each target, runs it, and
 # proves that it contains no libc.
 #
-#   scripts/nolibc.sh [target...]     (default: all ten below)
+#   scripts/nolibc.sh [target...]     (default: all eleven below)
 #
 # First it runs the unit tests of the program's own memory functions on
 # the host. Then, for each target, it makes a release build (stripped) and
@@ -10,21 +10,24 @@
 #  - it is a static executable: ELF type EXEC, no program interpreter, no
 #    dynamic section (readelf);
 #  - no symbol is left undefined, not even a weak one (readelf, nm);
-#  - on *-linux-gnu, the program's own memcpy and friends (all five, in a
+#  - on *-linux-gnu*, the program's own memcpy and friends (all five, in a
 #    link that keeps them) are loops that call nothing and never leave
 #    their own code: the compiler did not turn them back into calls to
 #    themselves (objdump);
 #  - the program prints exactly the expected lines and exits with 0, run
 #    natively (x86_64, i686) or under qemu-<arch>;
-#  - on x86_64 and i686, `strace -f` shows exactly the system calls the
-#    program makes, in order, and nothing a libc would add (on i686 the
-#    32-bit ABI's calls: mmap2, ftruncate64, and the time64 ones);
+#  - `strace -f` (x86_64, i686) or qemu-user's own `-strace` (the others:
+#    every call but the execve that starts the program, which qemu makes
+#    before it traces) shows exactly the system calls the program makes,
+#    in order, and nothing a libc would add (on armv7 and i686 the 32-bit
+#    ABI's own: ftruncate64, mmap2 and the time64 calls);
 #  - the stripped binary is smaller than 8 KiB.
 # Then it prints the stripped sizes. Needs qemu-user, binutils with the
-# aarch64, riscv64 and arm cross objdumps, the cross gccs and strace, and
-# for i686-unknown-none (a target of its own, i686-unknown-none.json: Rust
-# ships no bare-metal i686 target) the pinned nightly $NIGHTLY with
-# rust-src, which builds `core` for it.
+# aarch64, riscv64 and arm cross objdumps, the cross gccs and strace; for
+# loongarch64 and i686-unknown-none, whose `core` is built from source,
+# the nightly of scripts/build-std.sh with `rust-src`. i686-unknown-none
+# is a target of the program's own (i686-unknown-none.json): Rust ships
+# no bare-metal i686 target.
 set -euo pipefail
 # Builds go to $CARGO_TARGET_DIR/nolibc when it is set (absolute, or
 # relative to where the script was started), else to target/nolibc.
@@ -39,11 +42,10 @@ cd "$root/examples/nolibc"
 
 all_targets=(
     x86_64-unknown-none aarch64-unknown-none riscv64gc-unknown-none-elf
-    armv7a-none-eabi i686-unknown-none
+    loongarch64-unknown-none armv7a-none-eabi i686-unknown-none
     x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu riscv64gc-unknown-linux-gnu
     armv7-unknown-linux-gnueabihf i686-unknown-linux-gnu
 )
-nightly=${NIGHTLY:-nightly-2026-05-20}
 targets=("${@:-${all_targets[@]}}")
 max_size=8192
 
@@ -97,8 +99,8 @@ close
 close
 exit_group'
 
-# The same calls on i686, whose 32-bit ABI has its own for some.
-expected_syscalls_i686=$(sed -E 's/^(ftruncate|timerfd_settime)$/\164/; s/^mmap$/mmap2/; s/^ppoll$/ppoll_time64/' <<<"$expected_syscalls")
+# The same calls on armv7 and i686, whose 32-bit ABI has its own for some.
+expected_syscalls_32=$(sed -E 's/^(ftruncate|timerfd_settime)$/\164/; s/^mmap$/mmap2/; s/^ppoll$/ppoll_time64/' <<<"$expected_syscalls")
 
 # What src/rt.rs provides on *-linux-gnu.
 mem_functions=(memcpy memmove memset memcmp bcmp)
@@ -150,32 +152,38 @@ rustc --edition 2024 --test src/rt.rs -o "$out_dir/rt-test"
 # hang rather than fail.
 timeout 60 "$out_dir/rt-test" --quiet
 
-# `cargo <args>` for one target. i686-unknown-none is the custom target
-# of i686-unknown-none.json, for which the pinned nightly builds `core`.
-cargo_for() {
-    local target=$1
-    shift
-    if [ "$target" = i686-unknown-none ]; then
-        cargo "+$nightly" "$@" -Z json-target-spec -Z build-std=core \
-            -Z build-std-features=compiler-builtins-mem --target i686-unknown-none.json
-    else
-        cargo "$@" --target "$target"
-    fi
-}
-
 declare -A size
 for target in "${targets[@]}"; do
     echo "--- $target"
+    cargo=(cargo) build_std=() target_arg=$target expected=$expected_syscalls
     case "$target" in
     x86_64-*) arch=x86_64 runner=() objdump=objdump ;;
     aarch64-*) arch=aarch64 runner=(qemu-aarch64) objdump=aarch64-linux-gnu-objdump ;;
     riscv64*) arch=riscv64 runner=(qemu-riscv64) objdump=riscv64-linux-gnu-objdump ;;
-    armv7*) arch=arm runner=(qemu-arm) objdump=arm-linux-gnueabihf-objdump ;;
-    i686-*) arch=i686 runner=() objdump=objdump ;;
+    loongarch64-*)
+        arch=loongarch64 runner=(qemu-loongarch64) objdump='' # no *-linux-gnu build
+        . ../../scripts/build-std.sh
+        cargo=(cargo "+$BUILD_STD_TOOLCHAIN")
+        build_std=(-Zbuild-std=core,compiler_builtins
+            -Zbuild-std-features=optimize_for_size)
+        ;;
+    armv7*)
+        arch=arm runner=(qemu-arm) objdump=arm-linux-gnueabihf-objdump
+        expected=$expected_syscalls_32
+        ;;
+    i686-unknown-none)
+        arch=i686 runner=() objdump='' # no *-linux-gnu build
+        expected=$expected_syscalls_32 target_arg=i686-unknown-none.json
+        . ../../scripts/build-std.sh
+        cargo=(cargo "+$BUILD_STD_TOOLCHAIN")
+        build_std=(-Zjson-target-spec -Zbuild-std=core,compiler_builtins
+            -Zbuild-std-features=optimize_for_size)
+        ;;
+    i686-*) arch=i686 runner=() objdump=objdump expected=$expected_syscalls_32 ;;
     *) echo "nolibc: unknown target '$target'" >&2 && exit 2 ;;
     esac
-    cargo_for "$target" build --quiet --release
-    cargo_for "$target" build --quiet --profile symbols
+    "${cargo[@]}" build --quiet --release --target "$target_arg" "${build_std[@]}"
+    "${cargo[@]}" build --quiet --profile symbols --target "$target_arg" "${build_std[@]}"
     bin=$out_dir/$target/release/nolibc
     symbols=$out_dir/$target/symbols/nolibc
 
@@ -204,17 +212,20 @@ for target in "${targets[@]}"; do
 $output"
     echo "runs: $(wc -l <<<"$output") lines as expected, exit status 0"
 
-    if [ "$arch" = x86_64 ] || [ "$arch" = i686 ]; then
-        expected=$expected_syscalls
-        [ "$arch" = x86_64 ] || expected=$expected_syscalls_i686
-        log=$(mktemp)
+    log=$(mktemp)
+    if [ ${#runner[@]} = 0 ]; then
         strace -f -qq -o "$log" "$bin" >/dev/null
-        syscalls=$(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$log")
-        rm -f "$log"
-        [ "$syscalls" = "$expected" ] || fail "unexpected system calls:
-$(diff <(echo "$expected") <(echo "$syscalls"))"
-        echo "strace: exactly the $(wc -l <<<"$syscalls") expected system calls"
+        tracer=strace
+    else
+        timeout 60 "${runner[@]}" -strace "$bin" 2>"$log" >/dev/null
+        expected=$(tail -n +2 <<<"$expected") tracer="${runner[0]} -strace"
     fi
+    syscalls=$(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p' "$log")
+    rm -f "$log"
+    [ "$syscalls" = "$expected" ] || fail "unexpected system calls:
+$(diff <(echo "$expected") <(echo "$syscalls"))"
+    echo "$tracer: exactly the $(wc -l <<<"$syscalls") expected system calls"
+
 
     size[$target]=$(stat -c %s "$bin")
     [ "${size[$target]}" -lt "$max_size" ] || fail "${size[$target]} bytes, not under $max_size"

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Runs the test suite for one architecture under qemu-user.
 #
-#   scripts/qemu-test.sh <x86_64|aarch64|riscv64|armv7|i686> [extra `cargo test` args]
+#   scripts/qemu-test.sh <x86_64|aarch64|riscv64|loongarch64|armv7|i686> [extra `cargo test` args]
 #
 # Needs qemu-user and, for the foreign arches, the Debian cross compilers
 # (gcc-aarch64-linux-gnu, gcc-riscv64-linux-gnu, gcc-arm-linux-gnueabihf,
-# gcc-i686-linux-gnu) and the rustup targets. The linkers and the aarch64,
-# riscv64 and armv7 runners come from .cargo/config.toml; x86_64 and i686
-# get an explicit qemu runner here, so that their builds still run
-# natively elsewhere (`cargo test --target i686-unknown-linux-gnu` runs
-# the i686 suite natively, seccomp cells included). The seccomp fault-injection cells are skipped (see
-# below). Prints one line with the summed test counts.
+# gcc-i686-linux-gnu with their libc6-dev-*-cross) and the rustup targets;
+# for loongarch64, the nightly of scripts/build-std.sh with `rust-src`
+# (the standard library is built from source) and zig (`pip install
+# ziglang`), which links. The foreign linkers and runners come from
+# .cargo/config.toml; x86_64 and i686 get an explicit qemu runner here, so
+# that their builds still run natively elsewhere (`cargo test --target
+# i686-unknown-linux-gnu` runs the i686 suite natively, seccomp cells
+# included). The seccomp fault-injection cells
+# are skipped (see below). Prints one line with the summed test counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-arch=${1:?usage: scripts/qemu-test.sh <x86_64|aarch64|riscv64|armv7|i686> [cargo test args]}
+arch=${1:?usage: scripts/qemu-test.sh <x86_64|aarch64|riscv64|loongarch64|armv7|i686> [cargo test args]}
 shift
+cargo=(cargo)
+build_std=()
 case "$arch" in
 x86_64)
     target=x86_64-unknown-linux-gnu
@@ -23,6 +28,12 @@ x86_64)
     ;;
 aarch64) target=aarch64-unknown-linux-gnu ;;
 riscv64) target=riscv64gc-unknown-linux-gnu ;;
+loongarch64)
+    target=loongarch64-unknown-linux-musl
+    . scripts/build-std.sh
+    cargo=(cargo "+$BUILD_STD_TOOLCHAIN")
+    build_std=(-Zbuild-std)
+    ;;
 armv7) target=armv7-unknown-linux-gnueabihf ;;
 i686)
     target=i686-unknown-linux-gnu
@@ -37,7 +48,7 @@ i686)
     export RUST_TEST_THREADS=1
     ;;
 *)
-    echo "unknown arch '$arch': expected x86_64, aarch64, riscv64, armv7 or i686" >&2
+    echo "unknown arch '$arch': expected x86_64, aarch64, riscv64, loongarch64, armv7 or i686" >&2
     exit 2
     ;;
 esac
@@ -56,6 +67,6 @@ if printf '%s\n' "$@" | grep -qx -- '--'; then
 else
     test_args=("$@" -- "${skip[@]}")
 fi
-cargo test --target "$target" "${test_args[@]}" 2>&1 | tee "$log" || status=$?
+"${cargo[@]}" test --target "$target" "${build_std[@]}" "${test_args[@]}" 2>&1 | tee "$log" || status=$?
 scripts/test-count.sh "qemu-$arch" <"$log"
 exit "$status"

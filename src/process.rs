@@ -82,7 +82,8 @@ pub fn send_signal_to_thread(tid: i32, sig: i32) -> Result<()> {
 /// thread"): a single-threaded process still ends with `status`. In a
 /// process with other threads, those keep running and the process lives on
 /// until they end. If that call is refused too, the process gets `SIGILL`
-/// from a trap instruction. Either way this function never returns.
+/// (`SIGTRAP` on loongarch64) from a trap instruction. Either way this
+/// function never returns.
 ///
 /// <https://man7.org/linux/man-pages/man2/exit_group.2.html>,
 /// <https://man7.org/linux/man-pages/man2/_exit.2.html>

@@ -1,12 +1,12 @@
 //! Raw system calls, for the calls this crate does not wrap.
 //!
 //! These are the crate's own inline-asm stubs (`syscall` on x86_64, `svc #0`
-//! on aarch64 and armv7, `ecall` on riscv64, `int $0x80` or the vDSO's
-//! `__kernel_vsyscall` on i686) behind a typed system-call number, the
-//! target's own ([`Sysno`] numbers each arch's calls, so `Sysno::mmap2`
-//! exists on arm and i686 only). They return the kernel's raw result: a
-//! value, or `-errno` in `-4095..=-1`; [`result`] turns that into a
-//! [`Result`](crate::Result).
+//! on aarch64 and armv7, `ecall` on riscv64, `syscall 0` on loongarch64,
+//! `int $0x80` or the vDSO's `__kernel_vsyscall` on i686) behind a typed
+//! system-call number, the target's own ([`Sysno`] numbers each arch's
+//! calls, so `Sysno::mmap2` exists on arm and i686 only). They return the
+//! kernel's raw result: a value, or `-errno` in `-4095..=-1`; [`result`]
+//! turns that into a [`Result`](crate::Result).
 //!
 //! An argument is one register, a `usize`: 32 bits wide on armv7 and
 //! i686, where a 64-bit value (`loff_t`) takes two arguments, low word
@@ -16,6 +16,12 @@
 //!
 //! Pair them with [`Fd::borrow`](crate::Fd::borrow) to use a descriptor
 //! owned by an [`Fd`](crate::Fd) without racing its `close`.
+//!
+//! On loongarch64, [`Sysno`] also names calls that kernel does not have,
+//! which fail with `ENOSYS`: `renameat`, `getrlimit`, `setrlimit`,
+//! `memfd_secret`, and before Linux 6.11 `fstatat` and `fstat` (the
+//! `syscalls` crate's table for the arch copies aarch64's). Use
+//! `renameat2`, `prlimit64` and `statx`.
 //!
 //! # Contract
 //!
@@ -287,10 +293,10 @@ pub unsafe fn syscall6_readonly(
 /// If the call returns after all (a seccomp filter refused it with
 /// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
 /// instruction right after the system call instruction (`ud2` on x86_64
-/// and i686, `udf #0` on aarch64 and armv7, `unimp` on riscv64), which
-/// raises `SIGILL`: by
-/// default the process dies of it, and a handler that returns meets the same
-/// trap again. Nothing after the call runs. To fall back on another call
+/// and i686, `udf #0` on aarch64 and armv7, `unimp` on riscv64, which
+/// raise `SIGILL`; `break 0` on loongarch64, which raises `SIGTRAP`): by
+/// default the process dies of it, and a handler that returns meets the
+/// same trap again. Nothing after the call runs. To fall back on another call
 /// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety

@@ -72,6 +72,23 @@ fn run_as_script(m: MemFd) -> Result<i32, i32> {
     }
 }
 
+/// A fork copies every mapping of the process into the child, and while a
+/// copy of a shared mapping lives, the kernel refuses to seal its file
+/// `WRITE` (`EBUSY`). Tests that fork take this lock exclusively, tests
+/// that seal `WRITE` after mapping take it shared, so no fork copies a
+/// mapping of a file another test is about to seal.
+static FORKS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// The lock of a test that forks.
+fn forking() -> std::sync::RwLockWriteGuard<'static, ()> {
+    FORKS.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The lock of a test that seals `WRITE`.
+fn sealing() -> std::sync::RwLockReadGuard<'static, ()> {
+    FORKS.read().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn read_write_and_positional_io() {
     let m = MemFd::new("io").unwrap();
@@ -258,6 +275,7 @@ fn grow_seal_forbids_growing_only() {
 
 #[test]
 fn write_seal_forbids_every_write() {
+    let _lock = sealing();
     let m = MemFd::new_sealable("write").unwrap();
     m.write(b"frozen").unwrap();
     m.seal(Seals::WRITE).unwrap();
@@ -274,6 +292,7 @@ fn write_seal_forbids_every_write() {
 
 #[test]
 fn write_seal_is_refused_while_a_writable_mapping_exists() {
+    let _lock = sealing();
     let (m, page) = (MemFd::new_sealable("busy").unwrap(), iofd::page_size());
     m.truncate(page as u64).unwrap();
     let region = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
@@ -554,6 +573,7 @@ fn constructors_under(level: u8) -> i32 {
 
 #[test]
 fn vm_memfd_noexec_decides_only_what_the_constructors_leave_open() {
+    let _lock = forking();
     let Some(level) = memfd_noexec_sysctl() else {
         println!("no vm.memfd_noexec before Linux 6.3; nothing to check");
         assert!(noexec_seal().is_empty());

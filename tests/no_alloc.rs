@@ -229,6 +229,7 @@ fn pidfd_and_process_helpers_allocate_nothing() {
 
 #[test]
 fn memfd_and_regions_allocate_nothing() {
+    let page = iofd::page_size();
     let n = allocations_in(|| {
         let m = MemFd::new_sealable("no-alloc").unwrap();
         let _p = MemFd::new("plain").unwrap();
@@ -241,21 +242,21 @@ fn memfd_and_regions_allocate_nothing() {
         m.write_at(b"ab", 2).unwrap();
         m.read_at(&mut [0u8; 4], 0).unwrap();
         m.read(&mut [0u8; 4]).unwrap();
-        m.truncate(8192).unwrap();
+        m.truncate(2 * page as u64).unwrap();
         m.size().unwrap();
         assert_eq!(m.name(), "no-alloc");
-        let rw = m.mmap(4096, Prot::READ | Prot::WRITE).unwrap();
+        let rw = m.mmap(page, Prot::READ | Prot::WRITE).unwrap();
         rw.write_at(0, b"map").unwrap();
         rw.read_at(0, &mut [0u8; 3]).unwrap();
         rw.unmap().unwrap();
         let _ = m.mmap(1 << 20, Prot::READ).unwrap_err();
         let past = m.mmap_past_end(1 << 20, Prot::READ, 0).unwrap();
-        assert_eq!(past.backed_len(), 8192);
-        let _ = past.read_at(8192, &mut [0u8; 1]).unwrap_err();
+        assert_eq!(past.backed_len(), 2 * page);
+        let _ = past.read_at(2 * page, &mut [0u8; 1]).unwrap_err();
         drop(past);
         m.seal(Seals::WRITE | Seals::SHRINK).unwrap();
         m.seals().unwrap();
-        let ro = m.mmap_at(4096, Prot::READ, 4096).unwrap();
+        let ro = m.mmap_at(page, Prot::READ, page as u64).unwrap();
         ro.as_slice().unwrap();
         drop(ro);
     });

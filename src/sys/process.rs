@@ -43,7 +43,8 @@ pub(crate) fn exit_group(status: i32) -> Result<()> {
 
 /// exit(2) (the raw `_exit`): ends the calling thread, and the process if
 /// it is the only one.
-/// If a filter or tracer refuses this too, the stub raises `SIGILL`.
+/// If a filter or tracer refuses this too, the stub raises `SIGILL`
+/// (`SIGTRAP` on loongarch64).
 #[inline]
 pub(crate) fn exit(status: i32) -> ! {
     // SAFETY: no memory argument; ending the thread without running

@@ -200,11 +200,18 @@ pub(super) fn check_constants_and_layouts() {
     for (ours, theirs) in pairs {
         assert_eq!(ours, theirs);
     }
-    // glibc's `size_t` fields, as the kernel has them (musl differs).
-    // SAFETY: `msghdr` is plain integers and pointers; all-zero is valid.
-    let m: libc::msghdr = unsafe { core::mem::zeroed() };
-    assert_eq!(size_of_val(&m.msg_iovlen), size_of::<usize>());
-    assert_eq!(size_of_val(&m.msg_controllen), size_of::<usize>());
+    // The kernel's `size_t` fields. glibc declares them `size_t`; musl
+    // (the loongarch64 tests) an `int` or `socklen_t` and, after it on a
+    // little-endian target, 4 bytes of padding. Either way each one's slot,
+    // up to the next field, is one `size_t` word, as the kernel reads it.
+    assert_eq!(
+        offset_of!(libc::msghdr, msg_control) - offset_of!(libc::msghdr, msg_iovlen),
+        size_of::<usize>()
+    );
+    assert_eq!(
+        offset_of!(libc::msghdr, msg_flags) - offset_of!(libc::msghdr, msg_controllen),
+        size_of::<usize>()
+    );
 
     assert_eq!(size_of::<Cmsghdr>(), size_of::<libc::cmsghdr>());
     assert_eq!(
@@ -215,7 +222,8 @@ pub(super) fn check_constants_and_layouts() {
         offset_of!(Cmsghdr, cmsg_type),
         offset_of!(libc::cmsghdr, cmsg_type)
     );
-    // SAFETY: `cmsghdr` is plain integers; all-zero is valid.
-    let c: libc::cmsghdr = unsafe { core::mem::zeroed() };
-    assert_eq!(size_of_val(&c.cmsg_len), size_of::<usize>());
+    assert_eq!(
+        offset_of!(libc::cmsghdr, cmsg_level) - offset_of!(libc::cmsghdr, cmsg_len),
+        size_of::<usize>()
+    );
 }

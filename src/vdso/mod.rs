@@ -42,21 +42,21 @@ const fn clock(name: &'static str, version: &'static str) -> Versioned {
 
 /// One row per architecture; the kernel file each row comes from is above
 /// it. The ELF reader handles both classes, so another arch is one more
-/// row (the tests check every row on images built to match), e.g.
-/// `loongarch64`: `EM_LOONGARCH` (258), 64-bit, `__vdso_clock_gettime` @
-/// `LINUX_5.10` (`arch/loongarch/vdso/vdso.lds.S`).
+/// row (the tests check every row on images built to match).
 ///
 /// The 32-bit vDSOs export the clock on a 64-bit `__kernel_timespec` as
 /// `__vdso_clock_gettime64` (their `__vdso_clock_gettime` is the old
 /// 32-bit one); qemu-user maps no vDSO for them (nor for any arch).
 #[rustfmt::skip]
-const ABIS: [Abi; 5] = [
+const ABIS: [Abi; 6] = [
     // arch/x86/entry/vdso/vdso.lds.S
     Abi { arch: "x86_64", machine: 62, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_2.6"), syscall: None },
     // arch/arm64/kernel/vdso/vdso.lds.S
     Abi { arch: "aarch64", machine: 183, class: Class::Elf64, clock_gettime: clock("__kernel_clock_gettime", "LINUX_2.6.39"), syscall: None },
     // arch/riscv/kernel/vdso/vdso.lds.S
     Abi { arch: "riscv64", machine: 243, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_4.15"), syscall: None },
+    // arch/loongarch/vdso/vdso.lds.S
+    Abi { arch: "loongarch64", machine: 258, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_5.10"), syscall: None },
     // arch/arm/vdso/vdso.lds.S
     Abi { arch: "arm", machine: 40, class: Class::Elf32, clock_gettime: clock("__vdso_clock_gettime64", "LINUX_2.6"), syscall: None },
     // arch/x86/entry/vdso/vdso32/vdso32.lds.S

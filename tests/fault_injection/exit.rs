@@ -6,7 +6,8 @@
 //!   back on exit(2), which ends this single-threaded child with the same
 //!   status.
 //! - With both refused, the noreturn stub's trap instruction raises
-//!   `SIGILL`. A handler checks that it is that trap: the faulting
+//!   `SIGILL` (`SIGTRAP` on loongarch64, whose trap is the breakpoint
+//!   `break 0`). A handler checks that it is that trap: the faulting
 //!   instruction follows a system call instruction, whose return register
 //!   holds exit(2)'s injected errno (not exit_group(2)'s), so the fallback
 //!   was issued and the trap came right after it. The handler restores the
@@ -31,7 +32,7 @@ const NO_SECCOMP: i32 = 100;
 const EXIT_GROUP_ERRNO: i32 = libc::EPERM;
 const EXIT_ERRNO: i32 = libc::EACCES;
 
-/// What the `SIGILL` handler found, in a page shared with the parent.
+/// What the trap's handler found, in a page shared with the parent.
 const TRAP_UNSEEN: u32 = 0;
 const TRAP_AFTER_EXIT: u32 = 1;
 const TRAP_ELSEWHERE: u32 = 2;
@@ -83,7 +84,7 @@ fn fork_and_wait(child: fn() -> !) -> Result<(Ended, u32), String> {
     if pid == 0 {
         // SAFETY: alarm(2) has no memory argument.
         unsafe { libc::alarm(10) };
-        // No core file from the SIGILL cells.
+        // No core file from the trap cells.
         let none = libc::rlimit {
             rlim_cur: 0,
             rlim_max: 0,
@@ -140,15 +141,25 @@ const SYSCALL_INSN: &[u8] = &[0x0f, 0x05]; // syscall
 const SYSCALL_INSN: &[u8] = &[0x01, 0x00, 0x00, 0xd4]; // svc #0
 #[cfg(target_arch = "riscv64")]
 const SYSCALL_INSN: &[u8] = &[0x73, 0x00, 0x00, 0x00]; // ecall
+#[cfg(target_arch = "loongarch64")]
+const SYSCALL_INSN: &[u8] = &[0x00, 0x00, 0x2b, 0x00]; // syscall 0
 #[cfg(target_arch = "x86")]
 const SYSCALL_INSN: &[u8] = &[0xcd, 0x80]; // int $0x80
 #[cfg(target_arch = "arm")]
 const SYSCALL_INSN: &[u8] = &[0x00, 0x00, 0x00, 0xef]; // svc #0 (A32)
 
-/// The `SIGILL` handler of the both-refused child.
-extern "C" fn on_sigill(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
-    // SAFETY: the kernel passes a valid `siginfo_t`; for SIGILL, `si_addr`
-    // is the faulting instruction, inside this program's mapped code.
+/// The signal the trap raises: `SIGILL` from an undefined instruction, or
+/// on loongarch64 `SIGTRAP` from `break 0`.
+#[cfg(not(target_arch = "loongarch64"))]
+const TRAP_SIGNAL: (i32, &str) = (libc::SIGILL, "SIGILL");
+#[cfg(target_arch = "loongarch64")]
+const TRAP_SIGNAL: (i32, &str) = (libc::SIGTRAP, "SIGTRAP");
+
+/// The trap's handler in the both-refused child.
+extern "C" fn on_trap(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid `siginfo_t`; for the trap,
+    // `si_addr` is the trapping instruction, inside this program's mapped
+    // code.
     let pc = unsafe { (*info).si_addr() }.cast::<u8>().cast_const();
     let n = SYSCALL_INSN.len();
     // SAFETY: the `n` bytes before the trap are mapped code of the same
@@ -163,6 +174,8 @@ extern "C" fn on_sigill(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c
     let ret = uc.uc_mcontext.regs[0] as i64;
     #[cfg(target_arch = "riscv64")]
     let ret = uc.uc_mcontext.__gregs[libc::REG_A0] as i64;
+    #[cfg(target_arch = "loongarch64")]
+    let ret = uc.uc_mcontext.__gregs[4] as i64; // `$r4`, alias `a0`
     #[cfg(target_arch = "x86")]
     let ret = i64::from(uc.uc_mcontext.gregs[libc::REG_EAX as usize]);
     #[cfg(target_arch = "arm")]
@@ -177,7 +190,7 @@ extern "C" fn on_sigill(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c
     // SAFETY: the shared page, mapped before the fork.
     unsafe { (*SHARED.load(Relaxed)).store(found, Relaxed) };
     // SA_RESETHAND restored the default action: on return the trap runs
-    // again and ends the child with SIGILL.
+    // again and ends the child with the same signal.
 }
 
 /// Unfiltered, the parent sees the status.
@@ -202,16 +215,17 @@ pub fn exit_group_refused_falls_back_to_exit() -> Result<(), String> {
     }
 }
 
-/// Both refused: SIGILL from the trap right after exit(2).
-pub fn both_refused_raise_sigill_at_the_trap() -> Result<(), String> {
+/// Both refused: the trap right after exit(2) ends the child.
+pub fn both_refused_end_at_the_trap() -> Result<(), String> {
+    let (signal, name) = TRAP_SIGNAL;
     let child = || {
         // SAFETY: a zeroed `sigaction` is a valid value to fill in.
         let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
-        sa.sa_sigaction = on_sigill as *const () as usize;
+        sa.sa_sigaction = on_trap as *const () as usize;
         sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESETHAND;
         // SAFETY: `sa` is a valid action whose handler has the SA_SIGINFO
         // signature and touches only the shared page.
-        if unsafe { libc::sigaction(libc::SIGILL, &sa, ptr::null_mut()) } != 0 {
+        if unsafe { libc::sigaction(TRAP_SIGNAL.0, &sa, ptr::null_mut()) } != 0 {
             // SAFETY: nothing is filtered yet, so this ends the child.
             unsafe { libc::_exit(1) }
         }
@@ -219,15 +233,17 @@ pub fn both_refused_raise_sigill_at_the_trap() -> Result<(), String> {
         iofd::exit(STATUS)
     };
     let (ended, found) = fork_and_wait(child)?;
-    if ended != Ended::Signaled(libc::SIGILL) {
-        return Err(format!("both refused: expected SIGILL, child {ended:?}"));
+    if ended != Ended::Signaled(signal) {
+        return Err(format!("both refused: expected {name}, child {ended:?}"));
     }
     match found {
         TRAP_AFTER_EXIT => Ok(()),
-        TRAP_UNSEEN => Err("SIGILL, but the handler never ran".into()),
-        TRAP_ELSEWHERE => Err("SIGILL, but not right after a system call instruction".into()),
+        TRAP_UNSEEN => Err(format!("{name}, but the handler never ran")),
+        TRAP_ELSEWHERE => Err(format!(
+            "{name}, but not right after a system call instruction"
+        )),
         _ => Err(format!(
-            "SIGILL right after a system call that did not fail with exit(2)'s \
+            "{name} right after a system call that did not fail with exit(2)'s \
              errno {EXIT_ERRNO}: exit(2) was not issued before the trap"
         )),
     }

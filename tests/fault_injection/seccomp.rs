@@ -53,6 +53,8 @@ const EM_MACHINE: u32 = 62; // EM_X86_64
 const EM_MACHINE: u32 = 183; // EM_AARCH64
 #[cfg(target_arch = "riscv64")]
 const EM_MACHINE: u32 = 243; // EM_RISCV
+#[cfg(target_arch = "loongarch64")]
+const EM_MACHINE: u32 = 258; // EM_LOONGARCH
 #[cfg(target_arch = "x86")]
 const EM_MACHINE: u32 = 3; // EM_386
 #[cfg(target_arch = "arm")]
@@ -64,7 +66,8 @@ const WIDTH: u32 = if cfg!(target_pointer_width = "64") {
     0
 };
 /// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64`, `AUDIT_ARCH_RISCV64`,
-/// `AUDIT_ARCH_I386` or `AUDIT_ARCH_ARM`: all little-endian.
+/// `AUDIT_ARCH_LOONGARCH64`, `AUDIT_ARCH_I386` or `AUDIT_ARCH_ARM`: all
+/// little-endian.
 pub const AUDIT_ARCH: u32 = EM_MACHINE | WIDTH | AUDIT_ARCH_LE;
 
 /// x86_64 numbers its x32-ABI calls from this bit up, under the same
@@ -221,8 +224,17 @@ fn last_errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
+/// `e_machine` of this executable's ELF header (`Elf64_Ehdr`, bytes 18
+/// and 19, little-endian): the `EM_*` value of the arch it runs on.
+fn own_e_machine() -> std::io::Result<u16> {
+    use std::io::Read as _;
+    let mut head = [0u8; 20];
+    std::fs::File::open("/proc/self/exe")?.read_exact(&mut head)?;
+    Ok(u16::from_le_bytes([head[18], head[19]]))
+}
+
 /// Fails unless the constants and layouts above match the kernel headers
-/// as the `libc` crate transcribes them.
+/// as the `libc` crate transcribes them, and `EM_MACHINE` this executable.
 pub fn check_abi_against_libc() -> Result<(), String> {
     let mut bad = Vec::new();
     let mut same = |name: &str, ours: u64, theirs: u64| {
@@ -249,7 +261,14 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     let em = libc::EM_386;
     #[cfg(target_arch = "arm")]
     let em = libc::EM_ARM;
+    // libc has no EM_LOONGARCH; the check below covers it.
+    #[cfg(not(target_arch = "loongarch64"))]
     same("EM_* of this arch", EM_MACHINE.into(), em.into());
+    same(
+        "EM_* of this arch, as e_machine of /proc/self/exe (0: unreadable)",
+        EM_MACHINE.into(),
+        own_e_machine().map_or(0, u64::from),
+    );
     same(
         "SECCOMP_MODE_FILTER",
         SECCOMP_MODE_FILTER.into(),

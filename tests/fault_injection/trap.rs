@@ -65,6 +65,11 @@ extern "C" fn on_sigsys(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c
     {
         uc.uc_mcontext.__gregs[libc::REG_A0] = ret as u64;
     }
+    #[cfg(target_arch = "loongarch64")]
+    {
+        // `$r4`, alias `a0`; libc names no index for it.
+        uc.uc_mcontext.__gregs[4] = ret as u64;
+    }
     #[cfg(target_arch = "x86")]
     {
         uc.uc_mcontext.gregs[libc::REG_EAX as usize] = ret as i32;

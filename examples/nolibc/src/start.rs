@@ -106,6 +106,23 @@ unsafe extern "C" fn _start() -> ! {
     )
 }
 
+/// The entry point. `bstrins.d` with `$zero` clears bits 3..=0 of `$sp`,
+/// the LoongArch way to round it down to a 16-byte boundary.
+#[cfg(target_arch = "loongarch64")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "move $a0, $sp",               // main's argument: the initial stack
+        "move $fp, $zero",             // no caller frame
+        "move $ra, $zero",             // no return address
+        "bstrins.d $sp, $zero, 3, 0",  // 16-byte aligned stack
+        "bl {main}",
+        "break 0",                     // `main` never returns
+        main = sym main,
+    )
+}
+
 /// The entry point (A32). `sp` may be the destination of `bic` in A32
 /// only as a deprecated form: go through `r1`.
 #[cfg(target_arch = "arm")]
