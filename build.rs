@@ -6,15 +6,23 @@
 //! targets, where the user asserts a Linux kernel underneath, e.g. a
 //! unikernel or a hand-rolled `_start`). Anything else stops here with one
 //! sentence instead of a wall of errors from the middle of the crate.
+//!
+//! Besides the state word (an `AtomicU32`), the crate keeps 64-bit values
+//! in atomics (a `SignalFd`'s mask, the word copies of a `MappedRegion`),
+//! so it needs 64-bit atomics: every supported arch has them (ARMv7
+//! `ldrexd`/`strexd`, i686 `cmpxchg8b`).
 
 use std::env;
 
-/// `target_arch` of every supported arch, one per line.
-const ARCHES: &[&str] = &[
-    "x86_64",      // arch/x86_64.rs
-    "aarch64",     // arch/aarch64.rs
-    "riscv64",     // arch/riscv64.rs
-    "loongarch64", // arch/loongarch64.rs
+/// `target_arch` of every supported arch, and how the error sentence
+/// names its targets, one per line.
+const ARCHES: &[(&str, &str)] = &[
+    ("x86_64", "x86_64"),              // arch/x86_64.rs
+    ("aarch64", "aarch64"),            // arch/aarch64.rs
+    ("riscv64", "riscv64"),            // arch/riscv64.rs
+    ("loongarch64", "loongarch64"),    // arch/loongarch64.rs
+    ("arm", "armv7 (A32, not Thumb)"), // arch/arm.rs
+    ("x86", "i686"),                   // arch/x86.rs
 ];
 const OSES: [&str; 2] = ["linux", "none"];
 
@@ -39,19 +47,28 @@ fn main() {
     let target = env::var("TARGET").unwrap_or_default();
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").unwrap_or_default();
     let atomics = env::var("CARGO_CFG_TARGET_HAS_ATOMIC").unwrap_or_default();
+    let features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let has = |list: &str, item: &str| list.split(',').any(|w| w == item);
 
+    // arm: the stubs pass the number in r7, which Thumb code keeps as its
+    // frame pointer (so `asm!` refuses it there), and they need ARMv7
+    // (`ldrexd`/`strexd` for the 64-bit atomics; `udf` as the trap).
+    // Stable Rust shows no arm target features to `cfg`, so the target's
+    // name tells: `thumb*` targets are Thumb, `armv7*` are ARMv7 in A32.
+    let arm_ok = arch != "arm" || (target.starts_with("armv7") && !has(&features, "thumb-mode"));
     let supported = OSES.contains(&os.as_str())
-        && ARCHES.contains(&arch.as_str())
-        && width == "64"
-        && atomics.split(',').any(|w| w == "64");
+        && ARCHES.iter().any(|&(a, _)| a == arch)
+        && arm_ok
+        && has(&atomics, "64");
     if !supported {
+        let names: Vec<&str> = ARCHES.iter().map(|&(_, name)| name).collect();
+        let (last, rest) = names.split_last().expect("a supported arch");
         eprintln!(
             "error: iofd does not support the target `{target}`: it supports \
-             64-bit {} targets with 64-bit atomics whose OS is `linux` or \
+             {} and {last} targets with 64-bit atomics whose OS is `linux` or \
              `none` (bare metal on a Linux kernel)",
-            ARCHES.join(", ")
+            rest.join(", ")
         );
         std::process::exit(1);
     }

@@ -2,11 +2,12 @@
 //! libc underneath.
 //!
 //! iofd talks to the kernel through its own inline-asm system-call stubs
-//! (x86_64, aarch64, riscv64, loongarch64), and reads clocks through the
-//! kernel's vDSO as libc does, with no system call. It is `#![no_std]`,
-//! needs no allocator and no libc, and runs the same on `*-linux-*` targets
-//! and on bare-metal `*-none` targets that sit on a Linux kernel (which can
-//! hand iofd their initial stack with [`init_no_libc`]).
+//! (x86_64, aarch64, riscv64, loongarch64, ARMv7, i686), and reads clocks
+//! through the kernel's vDSO as libc does, with no system call. It is
+//! `#![no_std]`, needs no allocator and no libc, and runs the same on
+//! `*-linux-*` targets and on bare-metal `*-none` targets that sit on a
+//! Linux kernel (which can hand iofd their initial stack with
+//! [`init_no_libc`]).
 //!
 //! | type | what it is |
 //! |---|---|
@@ -273,6 +274,8 @@
 #[cfg_attr(target_arch = "aarch64", path = "../arch/aarch64.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "../arch/riscv64.rs")]
 #[cfg_attr(target_arch = "loongarch64", path = "../arch/loongarch64.rs")]
+#[cfg_attr(target_arch = "arm", path = "../arch/arm.rs")]
+#[cfg_attr(target_arch = "x86", path = "../arch/x86.rs")]
 mod arch;
 
 #[cfg(any(test, feature = "std"))]

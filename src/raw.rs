@@ -1,10 +1,18 @@
 //! Raw system calls, for the calls this crate does not wrap.
 //!
 //! These are the crate's own inline-asm stubs (`syscall` on x86_64, `svc #0`
-//! on aarch64, `ecall` on riscv64, `syscall 0` on loongarch64) behind a
-//! typed system-call number. They return the kernel's raw result: a value,
-//! or `-errno` in `-4095..=-1`; [`result`] turns that into a
-//! [`Result`](crate::Result).
+//! on aarch64 and armv7, `ecall` on riscv64, `syscall 0` on loongarch64,
+//! `int $0x80` or the vDSO's `__kernel_vsyscall` on i686) behind a typed
+//! system-call number, the target's own ([`Sysno`] numbers each arch's
+//! calls, so `Sysno::mmap2` exists on arm and i686 only). They return the
+//! kernel's raw result: a value, or `-errno` in `-4095..=-1`; [`result`]
+//! turns that into a [`Result`](crate::Result).
+//!
+//! An argument is one register, a `usize`: 32 bits wide on armv7 and
+//! i686, where a 64-bit value (`loff_t`) takes two arguments, low word
+//! first, and on arm EABI starts at an even argument (a pad argument goes
+//! before one that would start at an odd one: syscall(2),
+//! "Architecture-specific requirements").
 //!
 //! Pair them with [`Fd::borrow`](crate::Fd::borrow) to use a descriptor
 //! owned by an [`Fd`](crate::Fd) without racing its `close`.
@@ -284,10 +292,11 @@ pub unsafe fn syscall6_readonly(
 ///
 /// If the call returns after all (a seccomp filter refused it with
 /// `SECCOMP_RET_ERRNO`, or a tracer skipped it), the stub executes a trap
-/// instruction right after the system call instruction (`ud2` on x86_64,
-/// `udf #0` on aarch64, `unimp` on riscv64, which raise `SIGILL`; `break 0`
-/// on loongarch64, which raises `SIGTRAP`): by default the process dies of
-/// it, and a handler that returns meets the same trap again. Nothing after the call runs. To fall back on another call
+/// instruction right after the system call instruction (`ud2` on x86_64
+/// and i686, `udf #0` on aarch64 and armv7, `unimp` on riscv64, which
+/// raise `SIGILL`; `break 0` on loongarch64, which raises `SIGTRAP`): by
+/// default the process dies of it, and a handler that returns meets the
+/// same trap again. Nothing after the call runs. To fall back on another call
 /// instead, issue the first one with [`syscall1`], which returns.
 ///
 /// # Safety

@@ -303,10 +303,17 @@ mod tests {
             assert_eq!(cmsg_len(len), l as usize, "CMSG_LEN({len})");
             assert_eq!(cmsg_space(len), s as usize, "CMSG_SPACE({len})");
         }
-        assert_eq!(cmsg_space(SCM_MAX_FD * FD_SIZE), 1032);
-        // The kernel's `cmsghdr` starts with a `size_t`: 8-aligned, which
-        // glibc's is too; musl's (4 bytes of `socklen_t` and 4 of padding)
-        // is only 4-aligned.
+        // `cmsg_len` is a `size_t`: a 16-byte header on the 64-bit
+        // targets, 12 bytes on the 32-bit ones, which also align the data
+        // to 4 bytes only.
+        let wide = cfg!(target_pointer_width = "64");
+        assert_eq!(
+            cmsg_space(SCM_MAX_FD * FD_SIZE),
+            if wide { 1032 } else { 1024 }
+        );
+        // The kernel's `cmsghdr` starts with a `size_t`: aligned as one,
+        // which glibc's is too; musl's (4 bytes of `socklen_t` and 4 of
+        // padding) is only 4-aligned.
         assert_eq!(align_of::<Control<RECV_CONTROL>>(), align_of::<usize>());
         assert!(align_of::<Control<RECV_CONTROL>>() >= align_of::<libc::cmsghdr>());
     }
@@ -314,11 +321,13 @@ mod tests {
     #[test]
     fn header_is_the_kernels_cmsghdr() {
         let mut control = Control::<{ cmsg_space(2 * FD_SIZE) }>::new();
-        assert_eq!(put_header(&mut control.bytes, 2 * FD_SIZE), 24);
-        // SAFETY: `Control` is aligned for `cmsghdr`, and its first 16
-        // bytes are initialised integers.
+        // A `size_t` and two `int`s, then the two descriptors.
+        let len = size_of::<usize>() + 8 + 2 * FD_SIZE;
+        assert_eq!(put_header(&mut control.bytes, 2 * FD_SIZE), len);
+        // SAFETY: `Control` is aligned for `cmsghdr`, and its header bytes
+        // are initialised integers.
         let c = unsafe { &*control.bytes.as_ptr().cast::<libc::cmsghdr>() };
-        assert_eq!(c.cmsg_len, 24);
+        assert_eq!(c.cmsg_len, len);
         assert_eq!(c.cmsg_level, libc::SOL_SOCKET);
         assert_eq!(c.cmsg_type, libc::SCM_RIGHTS);
     }
@@ -356,9 +365,10 @@ mod tests {
     fn messages_stop_at_malformed_lengths() {
         let mut buf = buffer(&[(1, 1, &[1, 0, 0, 0])]);
         let good = buf.clone();
-        buf[..8].copy_from_slice(&3usize.to_ne_bytes()); // shorter than a header
+        let len = size_of::<usize>();
+        buf[..len].copy_from_slice(&3usize.to_ne_bytes()); // shorter than a header
         assert_eq!(Messages(&buf).count(), 0);
-        buf[..8].copy_from_slice(&1000usize.to_ne_bytes()); // past the end
+        buf[..len].copy_from_slice(&1000usize.to_ne_bytes()); // past the end
         assert_eq!(Messages(&buf).count(), 0);
         assert_eq!(Messages(&good[..7]).count(), 0); // a cut header
         assert_eq!(Messages(&[]).count(), 0);

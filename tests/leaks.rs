@@ -236,7 +236,7 @@ fn out_of_descriptors() {
     // A record with a descriptor, waiting to be received at the limit.
     let (a, b) = socketpair().unwrap();
     send_fds(&a, b"x", &[&a]).unwrap();
-    let in_use = open_descriptors().keys().max().copied().unwrap_or(2) as u64;
+    let in_use = open_descriptors().keys().max().copied().unwrap_or(2) as libc::rlim_t;
     let low = libc::rlimit {
         rlim_cur: in_use + 1,
         rlim_max: old.rlim_max,

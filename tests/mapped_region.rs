@@ -804,7 +804,7 @@ fn hugetlb_regions_unmap_whole_huge_pages_and_give_them_back() {
     );
     assert_eq!(&view.as_slice().unwrap()[..11], b"sealed huge");
     // SAFETY: fallocate(2) reads no memory.
-    let punched = unsafe { libc::fallocate(m.raw(), PUNCH_HOLE, 0, huge as i64) };
+    let punched = unsafe { libc::fallocate64(m.raw(), PUNCH_HOLE, 0, huge as i64) };
     assert_eq!(
         (punched, std::io::Error::last_os_error().raw_os_error()),
         (-1, Some(libc::EPERM))
@@ -830,7 +830,7 @@ fn hugetlb_regions_unmap_whole_huge_pages_and_give_them_back() {
         let got = read_after(&region, || {
             // SAFETY: fallocate(2) reads no memory.
             assert_eq!(
-                unsafe { libc::fallocate(m.raw(), PUNCH_HOLE, 0, huge as i64) },
+                unsafe { libc::fallocate64(m.raw(), PUNCH_HOLE, 0, huge as i64) },
                 0
             );
             // Take every free page, reserved by a mapping of another file.

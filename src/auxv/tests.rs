@@ -6,8 +6,10 @@ use std::vec::Vec;
 
 use super::*;
 
-const X: usize = 0x7fff_1234_5000;
-const Y: usize = 0x7ffe_0000_0000;
+/// Two distinct, page-aligned, non-zero vDSO addresses (the low 32 bits
+/// on the 32-bit targets).
+const X: usize = 0x7fff_1234_5000_u64 as usize;
+const Y: usize = 0x7ffe_0001_0000_u64 as usize;
 
 fn entries(vdso: usize, page_size: usize) -> Entries {
     Entries { vdso, page_size }

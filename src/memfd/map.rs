@@ -171,7 +171,13 @@ fn backed_len(size: u64, offset: u64, len: usize) -> usize {
 fn mapping_len(len: usize, huge_page: Option<u64>) -> Option<usize> {
     match huge_page {
         None => Some(len),
-        Some(page) => len.checked_next_multiple_of(usize::try_from(page).ok()?),
+        Some(page) => {
+            // Huge page sizes are powers of two: round up with a mask, not
+            // a division, for which the 32-bit targets call a routine
+            // (half a KiB on armv7).
+            let page = usize::try_from(page).ok().filter(|p| p.is_power_of_two())?;
+            Some(len.checked_add(page - 1)? & !(page - 1))
+        }
     }
 }
 
@@ -200,7 +206,9 @@ mod tests {
         assert_eq!(mapping_len((2 << 20) + 1, Some(HUGE)), Some(4 << 20));
         assert_eq!(mapping_len(usize::MAX, Some(HUGE)), None);
         assert_eq!(mapping_len(usize::MAX, None), Some(usize::MAX));
-        // A nonsensical page size of 0 is an overflow, not a panic.
+        // A nonsensical page size of 0, or one that is not a power of two,
+        // is no mapping, not a panic.
         assert_eq!(mapping_len(1, Some(0)), None);
+        assert_eq!(mapping_len(1, Some(3 << 20)), None);
     }
 }

@@ -30,13 +30,16 @@ pub(crate) const EPOLLET: u32 = 1 << 31;
 /// `struct epoll_event { __poll_t events; __u64 data; }`.
 ///
 /// The uapi header declares it `EPOLL_PACKED`, which is
-/// `__attribute__((packed))` on x86_64 only (so that 32-bit tasks share
-/// the layout): 12 bytes with alignment 1 there, 16 bytes with `data` at
-/// offset 8 everywhere else. This is the one layout fact of the crate that
-/// depends on the arch, so the `cfg` stays here, next to the struct.
+/// `__attribute__((packed))` on x86_64 only, so that x86_64 shares the
+/// layout of i386, where a `__u64` in a struct is 4-aligned anyway: 12
+/// bytes with `data` at offset 4 on both x86 arches (packed here on both,
+/// as glibc's `struct epoll_event` is), 16 bytes with `data` at offset 8
+/// everywhere else (arm EABI aligns a `__u64` to 8). This is the one
+/// layout fact of the crate that depends on the arch, so the `cfg` stays
+/// here, next to the struct.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(target_arch = "x86_64", repr(C, packed))]
-#[cfg_attr(not(target_arch = "x86_64"), repr(C))]
+#[cfg_attr(any(target_arch = "x86_64", target_arch = "x86"), repr(C, packed))]
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "x86")), repr(C))]
 pub(crate) struct EpollEvent {
     pub(crate) events: u32,
     pub(crate) data: u64,
@@ -173,8 +176,9 @@ pub(super) fn check_constants() {
         offset_of!(EpollEvent, data),
         offset_of!(libc::epoll_event, u64)
     );
-    // The header's rule, independently of libc: packed on x86_64 only.
-    let packed = cfg!(target_arch = "x86_64");
+    // The header's rule, independently of libc: 12 bytes on x86_64 (packed)
+    // and i386 (4-aligned `__u64`), 16 elsewhere.
+    let packed = cfg!(any(target_arch = "x86_64", target_arch = "x86"));
     assert_eq!(size_of::<EpollEvent>(), if packed { 12 } else { 16 });
     assert_eq!(offset_of!(EpollEvent, data), if packed { 4 } else { 8 });
 }

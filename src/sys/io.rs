@@ -36,6 +36,7 @@ pub(crate) fn write(fd: BorrowedFd<'_>, buf: &[u8]) -> Ret {
 }
 
 /// pread64(2); `offset` is a non-negative `loff_t`.
+#[cfg(target_pointer_width = "64")]
 #[inline(always)]
 pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: i64) -> Ret {
     let (p, n) = arg::buf_mut(buf);
@@ -46,6 +47,7 @@ pub(crate) fn pread64(fd: BorrowedFd<'_>, buf: &mut [u8], offset: i64) -> Ret {
 
 /// pwrite64(2); `offset` is a non-negative `loff_t`. Not a read-only call,
 /// as write(2).
+#[cfg(target_pointer_width = "64")]
 #[inline(always)]
 pub(crate) fn pwrite64(fd: BorrowedFd<'_>, buf: &[u8], offset: i64) -> Ret {
     let (p, n) = arg::buf(buf);
@@ -127,7 +129,7 @@ pub(super) fn check_fcntl_commands() {
 
 /// lseek(2); returns the new offset. Not a read-only call: on a FUSE file
 /// it waits for the server, which can be interrupted by a signal handler.
-#[cfg(feature = "std")]
+#[cfg(all(feature = "std", target_pointer_width = "64"))]
 #[inline]
 pub(crate) fn lseek(fd: BorrowedFd<'_>, offset: i64, whence: u32) -> Result<u64> {
     let (f, o, w) = (arg::fd(fd), arg::long(offset), arg::uint(whence));

@@ -1,9 +1,11 @@
 //! memfd_create(2), ftruncate(2), statx(2), fstatfs(2), fcntl(2) sealing,
 //! mmap(2), munmap(2).
 
-use core::ffi::CStr;
+use core::ffi::{CStr, c_ulong};
 
-use super::{BorrowedFd, arg, ret, ret_int, ret_unit};
+#[cfg(target_pointer_width = "64")]
+use super::ret;
+use super::{BorrowedFd, arg, ret_int, ret_unit};
 use crate::Result;
 use crate::raw::{self, Sysno};
 
@@ -34,15 +36,23 @@ pub(crate) struct Statx {
     rest: [u64; 26],
 }
 
-/// `struct statfs` of the 64-bit architectures (`<asm-generic/statfs.h>`,
-/// whose `__statfs_word` is a `long` there; x86_64 uses it too): 120
-/// bytes, of which the crate reads the first two words.
+/// `struct statfs` (`<asm-generic/statfs.h>`, which x86 uses too), of
+/// which the crate reads the first two words. Every field but `f_fsid`
+/// (two `int`s) is a `__statfs_word`: a `long` on the 64-bit targets
+/// (120 bytes in all), a `__u32` on the 32-bit ones (64 bytes), where
+/// fstatfs(2) fails with `EOVERFLOW` only if a block or inode count does
+/// not fit (`do_statfs_native` in fs/statfs.c), which no memfd's file
+/// system (tmpfs, hugetlbfs) of a 32-bit machine reaches.
 #[derive(Default)]
 #[repr(C)]
-pub(crate) struct Statfs {
-    pub(crate) f_type: u64,
-    pub(crate) f_bsize: u64,
-    rest: [u64; 13],
+pub(crate) struct RawStatfs {
+    f_type: c_ulong,
+    f_bsize: c_ulong,
+    /// `f_blocks`, `f_bfree`, `f_bavail`, `f_files`, `f_ffree`.
+    counts: [c_ulong; 5],
+    f_fsid: [i32; 2],
+    /// `f_namelen`, `f_frsize`, `f_flags`, `f_spare[4]`.
+    tail: [c_ulong; 7],
 }
 
 /// memfd_create(2): a new memfd the caller owns.
@@ -56,6 +66,7 @@ pub(crate) fn memfd_create(name: &CStr, flags: u32) -> Result<i32> {
 /// ftruncate(2); `len` is a non-negative `off_t`. Not a read-only call:
 /// shrinking a file this process maps (and growing it back) zeroes mapped
 /// bytes.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn ftruncate(fd: BorrowedFd<'_>, len: i64) -> Result<()> {
     // SAFETY: no memory argument.
@@ -75,15 +86,37 @@ pub(crate) fn statx_size(fd: BorrowedFd<'_>) -> Result<u64> {
     Ok(stx.stx_size)
 }
 
+/// What the crate reads of a `struct statfs`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Statfs {
+    /// `f_type`: the file system's magic number.
+    pub(crate) f_type: u64,
+    /// `f_bsize`: its block size (the huge page size on hugetlbfs).
+    pub(crate) f_bsize: u64,
+}
+
 /// fstatfs(2): the file system the descriptor's file lives on.
 #[inline]
 pub(crate) fn fstatfs(fd: BorrowedFd<'_>) -> Result<Statfs> {
-    let mut st = Statfs::default();
+    let mut st = RawStatfs::default();
     let (f, buf) = (arg::fd(fd), arg::ptr_mut(&mut st));
-    // SAFETY: `st` is valid for the 120-byte `struct statfs` the kernel
-    // writes.
+    // SAFETY: `st` is valid for the `struct statfs` (120 or 64 bytes) the
+    // kernel writes.
     ret_unit(unsafe { raw::syscall2(Sysno::fstatfs, f, buf) })?;
-    Ok(st)
+    Ok(Statfs {
+        f_type: widen(st.f_type),
+        f_bsize: widen(st.f_bsize),
+    })
+}
+
+/// A `__statfs_word`, zero-extended on the 32-bit targets.
+#[allow(
+    clippy::useless_conversion,
+    reason = "a no-op on the 64-bit targets, where `c_ulong` is `u64`"
+)]
+#[inline(always)]
+fn widen(word: c_ulong) -> u64 {
+    u64::from(word)
 }
 
 /// fcntl(2) `F_ADD_SEALS`.
@@ -103,6 +136,7 @@ pub(crate) fn fcntl_get_seals(fd: BorrowedFd<'_>) -> Result<u32> {
 }
 
 /// mmap(2) at an address of the kernel's choosing; returns the address.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn mmap(
     len: usize,
@@ -129,11 +163,40 @@ pub(crate) unsafe fn munmap(addr: usize, len: usize) -> Result<()> {
 }
 
 #[cfg(test)]
+pub(super) fn check_statfs_offsets() {
+    use core::mem::offset_of;
+
+    let pairs = [
+        (
+            offset_of!(RawStatfs, f_type),
+            offset_of!(libc::statfs, f_type),
+        ),
+        (
+            offset_of!(RawStatfs, f_bsize),
+            offset_of!(libc::statfs, f_bsize),
+        ),
+        (
+            offset_of!(RawStatfs, f_fsid),
+            offset_of!(libc::statfs, f_fsid),
+        ),
+        (
+            offset_of!(RawStatfs, tail),
+            offset_of!(libc::statfs, f_namelen),
+        ),
+    ];
+    for (ours, theirs) in pairs {
+        assert_eq!(ours, theirs);
+    }
+}
+
+#[cfg(test)]
 pub(super) fn check_constants() {
     assert_eq!(F_ADD_SEALS, libc::F_ADD_SEALS as u32);
     assert_eq!(F_GET_SEALS, libc::F_GET_SEALS as u32);
     assert_eq!(AT_EMPTY_PATH, libc::AT_EMPTY_PATH as u32);
     assert_eq!(STATX_SIZE, libc::STATX_SIZE);
     assert_eq!(MAP_PRIVATE, libc::MAP_PRIVATE as u32);
-    assert_eq!(HUGETLBFS_MAGIC, libc::HUGETLBFS_MAGIC as u64);
+    // libc's is a `__fsword_t`: an `int` on the 32-bit targets, where the
+    // magic number reads negative. The kernel's `f_type` is unsigned.
+    assert_eq!(HUGETLBFS_MAGIC, u64::from(libc::HUGETLBFS_MAGIC as u32));
 }

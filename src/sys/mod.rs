@@ -27,16 +27,16 @@
 //! | pidfd_getfd | makes a descriptor; its one wait is killable (only a fatal signal ends it, and no handler runs) |
 //! | fcntl | `F_GETFL`, `F_SETFL`, `F_GETFD`, `F_SETFD`, `F_DUPFD_CLOEXEC`, `F_ADD_SEALS`, `F_GET_SEALS`: descriptor, file and seal flags; `F_ADD_SEALS` waits for pinned pages killably only |
 //! | signalfd4 | reads the mask, changes the signalfd only; no interruptible wait |
-//! | timerfd_settime | with a NULL old value: reads the new value, arms the timer; no interruptible wait |
+//! | timerfd_settime, timerfd_settime64 | with a NULL old value: reads the new value, arms the timer; no interruptible wait |
 //!
 //! Not read-only, although they take no output pointer:
 //!
 //! | call | what it can change before it returns |
 //! |---|---|
 //! | write, pwrite64 | bytes of a file this process maps `MAP_SHARED` (a memfd behind a `MappedRegion`, `/proc/self/mem`); a blocking write (pipe, socket, FUSE) that a signal interrupts runs the handler first (`EINTR`) |
-//! | ftruncate | shrinking a mapped file, then growing it back, zeroes mapped bytes |
+//! | ftruncate, ftruncate64 | shrinking a mapped file, then growing it back, zeroes mapped bytes |
 //! | close | can be interrupted (`EINTR`, on NFS or FUSE): a handler ran |
-//! | lseek | on a FUSE file it waits for the server, and can be interrupted |
+//! | lseek, _llseek | on a FUSE file it waits for the server, and can be interrupted |
 //! | tgkill, pidfd_send_signal | a signal for the calling thread, or its process, runs the handler before the call returns |
 //! | rt_sigprocmask | unblocking a pending signal runs its handler before the call returns |
 //!
@@ -50,6 +50,8 @@
 //! timerfd_settime(2), the names of memfd_create(2) and statx(2). It writes
 //! through [`arg::ptr_mut`], [`arg::buf_mut`] and [`arg::slice_mut`].
 
+#[cfg(target_pointer_width = "32")]
+mod abi32;
 pub(crate) mod arg;
 mod auxv;
 mod epoll;
@@ -62,6 +64,8 @@ mod signal;
 mod socket;
 mod time;
 
+#[cfg(target_pointer_width = "32")]
+pub(crate) use abi32::*;
 pub(crate) use auxv::*;
 pub(crate) use epoll::*;
 pub(crate) use event::*;
@@ -169,7 +173,8 @@ mod readonly_audit {
     use std::collections::BTreeSet;
 
     /// Every file of this layer that issues system calls.
-    const SOURCES: [&str; 7] = [
+    const SOURCES: [&str; 8] = [
+        include_str!("abi32.rs"),
         include_str!("event.rs"),
         include_str!("io.rs"),
         include_str!("mem.rs"),
@@ -254,6 +259,18 @@ mod abi_tests {
 
     #[test]
     fn timespec_layouts() {
+        // `struct __kernel_timespec` is two `long long`s on every arch
+        // (include/uapi/linux/time_types.h); `struct __kernel_itimerspec`
+        // two of those.
+        assert_eq!(size_of::<Timespec>(), 16);
+        assert_eq!(offset_of!(Timespec, tv_nsec), 8);
+        assert_eq!(size_of::<Itimerspec>(), 32);
+        assert_eq!(offset_of!(Itimerspec, it_value), 16);
+        // It is libc's `struct timespec` on the 64-bit targets only: glibc's
+        // 32-bit one is the old `long` pair (`sys::Timespec32`).
+        if cfg!(target_pointer_width = "32") {
+            return;
+        }
         assert_eq!(size_of::<Timespec>(), size_of::<libc::timespec>());
         assert_eq!(align_of::<Timespec>(), align_of::<libc::timespec>());
         assert_eq!(
@@ -290,14 +307,11 @@ mod abi_tests {
 
     #[test]
     fn statfs_layout() {
-        assert_eq!(size_of::<Statfs>(), size_of::<libc::statfs>());
-        assert_eq!(align_of::<Statfs>(), align_of::<libc::statfs>());
-        assert_eq!(offset_of!(Statfs, f_type), offset_of!(libc::statfs, f_type));
-        assert_eq!(
-            offset_of!(Statfs, f_bsize),
-            offset_of!(libc::statfs, f_bsize)
-        );
-        assert_eq!(size_of::<Statfs>(), 120);
+        assert_eq!(size_of::<RawStatfs>(), size_of::<libc::statfs>());
+        assert_eq!(align_of::<RawStatfs>(), align_of::<libc::statfs>());
+        mem::check_statfs_offsets();
+        let words = size_of::<core::ffi::c_ulong>();
+        assert_eq!(size_of::<RawStatfs>(), 14 * words + 8); // 120 or 64 bytes
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! ppoll(2).
 
-use super::{BorrowedFd, Timespec, arg, ret};
+#[cfg(target_pointer_width = "32")]
+use super::ppoll;
+use super::{BorrowedFd, Timespec};
+#[cfg(target_pointer_width = "64")]
+use super::{arg, ret};
 use crate::Result;
+#[cfg(target_pointer_width = "64")]
 use crate::raw::{self, Sysno};
 
 /// `struct pollfd`.
@@ -14,6 +19,7 @@ pub(crate) struct PollFd {
 }
 
 /// The kernel's `sigset_t` size (64 signals on every supported arch).
+#[cfg(target_pointer_width = "64")]
 const SIGSET_SIZE: usize = 8;
 
 /// ppoll(2); `timeout: None` waits indefinitely, and `mask`, if given,
@@ -23,6 +29,7 @@ const SIGSET_SIZE: usize = 8;
 /// The kernel writes the time it did not sleep back into `timeout`
 /// (ppoll(2), NOTES; `poll_select_finish` in fs/select.c), which is why it
 /// is taken mutably: a retry can pass it again to wait only for the rest.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn ppoll(
     fds: &mut [PollFd],

@@ -1,6 +1,8 @@
 //! getpid(2), gettid(2), tgkill(2), exit_group(2), exit(2), pidfd_open(2),
 //! pidfd_send_signal(2), pidfd_getfd(2), waitid(2).
 
+use core::ffi::c_long;
+
 use super::{BorrowedFd, arg, ret_int, ret_unit};
 use crate::Result;
 use crate::raw::{self, Sysno};
@@ -94,25 +96,39 @@ pub(crate) const CLD_KILLED: i32 = 2;
 pub(crate) const CLD_DUMPED: i32 = 3;
 
 /// The kernel's `siginfo_t` as waitid(2) fills it: the three `int`s of
-/// `__SIGINFO`, then the `_sigchld` member of the `_sifields` union, which
-/// is 8-aligned on 64-bit targets (it holds `long`s), padded to the
-/// union's `SI_MAX_SIZE` of 128 bytes (include/uapi/asm-generic/siginfo.h;
-/// no supported arch swaps `si_errno` and `si_code`).
+/// `__SIGINFO`, then the `_sigchld` member of the `_sifields` union, padded
+/// to the union's `SI_MAX_SIZE` of 128 bytes
+/// (include/uapi/asm-generic/siginfo.h; no supported arch swaps `si_errno`
+/// and `si_code`).
+///
+/// The union holds `long`s (`si_utime` and `si_stime` are
+/// `__kernel_clock_t`, a `long`), so it is aligned as one: at offset 16
+/// after 4 bytes of padding on the 64-bit targets, right at offset 12 on
+/// the 32-bit ones, where the clock fields are 32 bits wide too.
+/// `c_long` gives both layouts.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub(crate) struct Siginfo {
     pub(crate) si_signo: i32,
     pub(crate) si_errno: i32,
     pub(crate) si_code: i32,
-    pub(crate) _align: i32,
+    /// The alignment of the union, at no size.
+    pub(crate) _union: [c_long; 0],
     pub(crate) si_pid: i32,
     pub(crate) si_uid: u32,
     pub(crate) si_status: i32,
-    pub(crate) _pad: i32,
-    pub(crate) si_utime: i64,
-    pub(crate) si_stime: i64,
-    pub(crate) _rest: [u64; 10],
+    pub(crate) si_utime: c_long,
+    pub(crate) si_stime: c_long,
+    pub(crate) _rest: [c_long; SI_REST],
 }
+
+/// The `long`s of `siginfo_t` after `si_stime`: 128 bytes less the
+/// header (three `int`s, rounded up to a `long`), `si_pid`, `si_uid` and
+/// `si_status` (rounded up likewise), and the two clock fields.
+const SI_REST: usize = {
+    let long = core::mem::size_of::<c_long>();
+    128 / long - 2 * 12_usize.div_ceil(long) - 2
+};
 
 const _: () = assert!(core::mem::size_of::<Siginfo>() == 128);
 
@@ -163,8 +179,8 @@ pub(super) fn check_constants() {
         si_pid: 0x1234_5678,
         si_uid: 0x0bad_cafe,
         si_status: 0x2468_ace0,
-        si_utime: 0x1111_2222_3333,
-        si_stime: 0x4444_5555_6666,
+        si_utime: 0x1111_2222,
+        si_stime: 0x3333_4444,
         ..Siginfo::default()
     };
     // SAFETY: both are 128-byte plain-data records (sizes checked above);
@@ -178,7 +194,7 @@ pub(super) fn check_constants() {
         assert_eq!(theirs.si_pid(), 0x1234_5678);
         assert_eq!(theirs.si_uid(), 0x0bad_cafe);
         assert_eq!(theirs.si_status(), 0x2468_ace0);
-        assert_eq!(theirs.si_utime() as i64, 0x1111_2222_3333);
-        assert_eq!(theirs.si_stime() as i64, 0x4444_5555_6666);
+        assert_eq!(theirs.si_utime() as i64, 0x1111_2222);
+        assert_eq!(theirs.si_stime() as i64, 0x3333_4444);
     }
 }

@@ -1,11 +1,15 @@
 //! clock_gettime(2), timerfd_create(2), timerfd_settime(2),
 //! timerfd_gettime(2), and the kernel's time structures.
 
-use super::{BorrowedFd, Ret, arg, ret_int, ret_unit};
+#[cfg(target_pointer_width = "64")]
+use super::{BorrowedFd, Ret, ret_unit};
+use super::{arg, ret_int};
 use crate::Result;
 use crate::raw::{self, Sysno};
 
-/// `struct __kernel_timespec` (`struct timespec` on 64-bit targets).
+/// `struct __kernel_timespec` (include/uapi/linux/time_types.h): the
+/// `struct timespec` of the 64-bit targets, and of the `*_time64` calls of
+/// the 32-bit ones.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Timespec {
@@ -22,6 +26,7 @@ pub(crate) struct Itimerspec {
 }
 
 /// clock_gettime(2). A plain system call: no vDSO without libc's loader.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn clock_gettime(clock: i32) -> Result<Timespec> {
     let mut ts = Timespec::default();
@@ -39,6 +44,7 @@ pub(crate) fn timerfd_create(clock: i32, flags: u32) -> Result<i32> {
 }
 
 /// timerfd_settime(2), discarding the old value.
+#[cfg(target_pointer_width = "64")]
 #[inline(always)]
 pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) -> Ret {
     let (f, fl, p) = (arg::fd(fd), arg::uint(flags), arg::ptr(new));
@@ -48,6 +54,7 @@ pub(crate) fn timerfd_settime(fd: BorrowedFd<'_>, flags: u32, new: &Itimerspec) 
 }
 
 /// timerfd_settime(2), writing the previous setting into `old`.
+#[cfg(target_pointer_width = "64")]
 #[inline]
 pub(crate) fn timerfd_settime_old(
     fd: BorrowedFd<'_>,
@@ -67,6 +74,7 @@ pub(crate) fn timerfd_settime_old(
 }
 
 /// timerfd_gettime(2) into `cur`.
+#[cfg(target_pointer_width = "64")]
 #[inline(always)]
 pub(crate) fn timerfd_gettime(fd: BorrowedFd<'_>, cur: &mut Itimerspec) -> Ret {
     // SAFETY: `cur` is valid for the one `itimerspec` the kernel writes.

@@ -31,31 +31,36 @@ pub(crate) struct Abi {
     class: Class,
     /// clock_gettime on a 64-bit `struct __kernel_timespec`.
     clock_gettime: Versioned,
+    /// The entry for system calls, on the arch whose vDSO has one (i686's
+    /// `__kernel_vsyscall`; see `arch/x86.rs`).
+    syscall: Option<Versioned>,
 }
 
 const fn clock(name: &'static str, version: &'static str) -> Versioned {
     Versioned { name, version }
 }
 
-/// One row per architecture; the kernel file each row comes from is on
-/// its right. The ELF reader handles both classes, so another arch is one
-/// more row (the tests check these two on images built to match):
+/// One row per architecture; the kernel file each row comes from is above
+/// it. The ELF reader handles both classes, so another arch is one more
+/// row (the tests check every row on images built to match).
 ///
-/// - `arm`: `EM_ARM` (40), 32-bit, `__vdso_clock_gettime64` @
-///   `LINUX_2.6` (`arch/arm/vdso/vdso.lds.S`);
-/// - `x86` (i686): `EM_386` (3), 32-bit, `__vdso_clock_gettime64` @
-///   `LINUX_2.6`, and `__kernel_vsyscall` @ `LINUX_2.5` for system calls,
-///   found the same way (`arch/x86/entry/vdso/vdso32/vdso32.lds.S`).
+/// The 32-bit vDSOs export the clock on a 64-bit `__kernel_timespec` as
+/// `__vdso_clock_gettime64` (their `__vdso_clock_gettime` is the old
+/// 32-bit one); qemu-user maps no vDSO for them (nor for any arch).
 #[rustfmt::skip]
-const ABIS: [Abi; 4] = [
+const ABIS: [Abi; 6] = [
     // arch/x86/entry/vdso/vdso.lds.S
-    Abi { arch: "x86_64", machine: 62, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_2.6") },
+    Abi { arch: "x86_64", machine: 62, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_2.6"), syscall: None },
     // arch/arm64/kernel/vdso/vdso.lds.S
-    Abi { arch: "aarch64", machine: 183, class: Class::Elf64, clock_gettime: clock("__kernel_clock_gettime", "LINUX_2.6.39") },
+    Abi { arch: "aarch64", machine: 183, class: Class::Elf64, clock_gettime: clock("__kernel_clock_gettime", "LINUX_2.6.39"), syscall: None },
     // arch/riscv/kernel/vdso/vdso.lds.S
-    Abi { arch: "riscv64", machine: 243, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_4.15") },
+    Abi { arch: "riscv64", machine: 243, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_4.15"), syscall: None },
     // arch/loongarch/vdso/vdso.lds.S
-    Abi { arch: "loongarch64", machine: 258, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_5.10") },
+    Abi { arch: "loongarch64", machine: 258, class: Class::Elf64, clock_gettime: clock("__vdso_clock_gettime", "LINUX_5.10"), syscall: None },
+    // arch/arm/vdso/vdso.lds.S
+    Abi { arch: "arm", machine: 40, class: Class::Elf32, clock_gettime: clock("__vdso_clock_gettime64", "LINUX_2.6"), syscall: None },
+    // arch/x86/entry/vdso/vdso32/vdso32.lds.S
+    Abi { arch: "x86", machine: 3, class: Class::Elf32, clock_gettime: clock("__vdso_clock_gettime64", "LINUX_2.6"), syscall: Some(clock("__kernel_vsyscall", "LINUX_2.5")) },
 ];
 
 /// This target's row.
@@ -138,18 +143,55 @@ pub(crate) fn clock_gettime(clock: i32) -> Result<Timespec> {
     sys::clock_gettime(clock)
 }
 
-/// Looks up the vDSO function and records the answer.
+/// The address of the vDSO's system-call entry (the row's `syscall`), or
+/// 0: none, or not looked up yet. Set with the clock, in [`resolve`]; the
+/// same reasoning as for [`CLOCK_GETTIME`] makes `Relaxed` enough.
+static SYSCALL_ENTRY: AtomicUsize = AtomicUsize::new(0);
+
+/// The vDSO's system-call entry, 0 if there is none or iofd has not read
+/// a clock yet (the first clock read looks both up): i686 system calls go
+/// through it when it is not 0, through `int $0x80` otherwise.
+#[inline(always)]
+#[allow(
+    dead_code,
+    reason = "read by the stubs of the arch whose row has a system-call entry (i686)"
+)]
+pub(crate) fn syscall_entry() -> usize {
+    SYSCALL_ENTRY.load(Relaxed)
+}
+
+/// Sets what [`syscall_entry`] returns.
+///
+/// # Safety
+/// - `entry` is 0, or the row's `syscall` entry in this process's checked
+///   vDSO image, which stays mapped for the life of the process.
+#[cfg_attr(not(test), inline)]
+pub(crate) unsafe fn set_syscall_entry(entry: usize) {
+    SYSCALL_ENTRY.store(entry, Relaxed);
+}
+
+/// Looks up the vDSO functions and records the answers.
 #[cold]
 #[inline(never)]
 fn resolve() -> usize {
-    let f = find(auxv::sysinfo_ehdr()).unwrap_or(NONE);
+    let (clock, entry) = find(auxv::sysinfo_ehdr()).unwrap_or((None, None));
+    let f = clock.unwrap_or(NONE);
+    if let Some(entry) = entry {
+        // SAFETY: `find` looked `entry` up, by name and version, in the
+        // checked image of this process's vDSO.
+        unsafe { set_syscall_entry(entry) };
+    }
     CLOCK_GETTIME.store(f, Relaxed);
     f
 }
 
-/// The address of this arch's vDSO `clock_gettime` in the image at
-/// `base`, the `AT_SYSINFO_EHDR` of this process (0 if it has none).
-fn find(base: usize) -> Option<usize> {
+/// The addresses of this arch's vDSO `clock_gettime`, and of its
+/// system-call entry if its row names one, in the image at `base`, the
+/// `AT_SYSINFO_EHDR` of this process (0 if it has none): `None` without a
+/// checked image, and each `None` where the image lacks the function (a
+/// vDSO of an older i686 kernel without `__vdso_clock_gettime64` still has
+/// the `__kernel_vsyscall` that system calls can use).
+fn find(base: usize) -> Option<(Option<usize>, Option<usize>)> {
     if base == 0 || !base.is_multiple_of(MIN_PAGE) {
         return None;
     }
@@ -168,8 +210,13 @@ fn find(base: usize) -> Option<usize> {
     // vDSO file, of which the one `PT_LOAD` segment, starting at the ELF
     // header, covers the first `len` (its `p_filesz`) bytes.
     let image = unsafe { core::slice::from_raw_parts(at, len) };
-    let offset = elf::Image::parse(image, &ABI)?.lookup(ABI.clock_gettime)?;
-    Some(base + offset)
+    let image = elf::Image::parse(image, &ABI)?;
+    let entry = ABI
+        .syscall
+        .and_then(|s| image.lookup(s))
+        .map(|off| base + off);
+    let clock = image.lookup(ABI.clock_gettime).map(|off| base + off);
+    Some((clock, entry))
 }
 
 /// What a vDSO `clock_gettime` returned: 0 is success, `-4095..=-1` an

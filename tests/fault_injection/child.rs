@@ -57,11 +57,13 @@ pub struct Cx {
 }
 
 impl Cx {
-    /// The target of an errno or counting cell; `None` in sweeps, where a
-    /// scenario takes the path that succeeds.
+    /// The target of an errno or counting cell, as the APIs are listed
+    /// with it (a fallback row as its time64 row: the path that issues
+    /// one issues the other); `None` in sweeps, where a scenario takes the
+    /// path that succeeds.
     pub fn row(&self) -> Option<Target> {
         match self.mode {
-            Mode::Errno { target, .. } | Mode::Count { target } => Some(target),
+            Mode::Errno { target, .. } | Mode::Count { target } => Some(target.listed_as()),
             Mode::Sweep { .. } | Mode::NoSys => None,
         }
     }
@@ -111,6 +113,16 @@ impl Cx {
                 rules[0] = target.rule(RET_TRAP | COUNT_ERRNO as u32);
                 n = 1;
             }
+            Mode::Sweep { .. } | Mode::NoSys => {}
+        }
+        if let Mode::Errno { target, .. } | Mode::Count { target } = self.mode {
+            if let Some(rule) = target.prerequisite() {
+                rules[n] = rule;
+                n += 1;
+            }
+        }
+        match self.mode {
+            Mode::Errno { .. } | Mode::Count { .. } => {}
             Mode::Sweep { declared } => {
                 for nr in syscalls::injectable() {
                     if !declared.iter().any(|t| t.sysno() == nr) {

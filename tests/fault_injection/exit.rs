@@ -143,6 +143,10 @@ const SYSCALL_INSN: &[u8] = &[0x01, 0x00, 0x00, 0xd4]; // svc #0
 const SYSCALL_INSN: &[u8] = &[0x73, 0x00, 0x00, 0x00]; // ecall
 #[cfg(target_arch = "loongarch64")]
 const SYSCALL_INSN: &[u8] = &[0x00, 0x00, 0x2b, 0x00]; // syscall 0
+#[cfg(target_arch = "x86")]
+const SYSCALL_INSN: &[u8] = &[0xcd, 0x80]; // int $0x80
+#[cfg(target_arch = "arm")]
+const SYSCALL_INSN: &[u8] = &[0x00, 0x00, 0x00, 0xef]; // svc #0 (A32)
 
 /// The signal the trap raises: `SIGILL` from an undefined instruction, or
 /// on loongarch64 `SIGTRAP` from `break 0`.
@@ -172,6 +176,10 @@ extern "C" fn on_trap(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c_v
     let ret = uc.uc_mcontext.__gregs[libc::REG_A0] as i64;
     #[cfg(target_arch = "loongarch64")]
     let ret = uc.uc_mcontext.__gregs[4] as i64; // `$r4`, alias `a0`
+    #[cfg(target_arch = "x86")]
+    let ret = i64::from(uc.uc_mcontext.gregs[libc::REG_EAX as usize]);
+    #[cfg(target_arch = "arm")]
+    let ret = i64::from(uc.uc_mcontext.arm_r0 as i32);
     let found = if before != SYSCALL_INSN {
         TRAP_ELSEWHERE
     } else if ret == -i64::from(EXIT_ERRNO) {

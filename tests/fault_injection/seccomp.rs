@@ -55,9 +55,20 @@ const EM_MACHINE: u32 = 183; // EM_AARCH64
 const EM_MACHINE: u32 = 243; // EM_RISCV
 #[cfg(target_arch = "loongarch64")]
 const EM_MACHINE: u32 = 258; // EM_LOONGARCH
-/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64`, `AUDIT_ARCH_RISCV64` or
-/// `AUDIT_ARCH_LOONGARCH64`; all four are 64-bit little-endian.
-pub const AUDIT_ARCH: u32 = EM_MACHINE | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE;
+#[cfg(target_arch = "x86")]
+const EM_MACHINE: u32 = 3; // EM_386
+#[cfg(target_arch = "arm")]
+const EM_MACHINE: u32 = 40; // EM_ARM
+/// The 64-bit flag of the `arch` word, on the 64-bit targets.
+const WIDTH: u32 = if cfg!(target_pointer_width = "64") {
+    AUDIT_ARCH_64BIT
+} else {
+    0
+};
+/// `AUDIT_ARCH_X86_64`, `AUDIT_ARCH_AARCH64`, `AUDIT_ARCH_RISCV64`,
+/// `AUDIT_ARCH_LOONGARCH64`, `AUDIT_ARCH_I386` or `AUDIT_ARCH_ARM`: all
+/// little-endian.
+pub const AUDIT_ARCH: u32 = EM_MACHINE | WIDTH | AUDIT_ARCH_LE;
 
 /// x86_64 numbers its x32-ABI calls from this bit up, under the same
 /// `arch` word; a filter matching 64-bit numbers must reject them.
@@ -190,14 +201,18 @@ impl Program {
             len: self.len as u16,
             filter: self.insns.as_ptr(),
         };
+        // prctl(2) is variadic over `unsigned long`s: 32 bits wide on the
+        // 32-bit targets.
+        let (one, zero): (libc::c_ulong, libc::c_ulong) = (1, 0);
         // SAFETY: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) reads no memory.
-        if unsafe { libc::prctl(PR_SET_NO_NEW_PRIVS, 1_u64, 0_u64, 0_u64, 0_u64) } != 0 {
+        if unsafe { libc::prctl(PR_SET_NO_NEW_PRIVS, one, zero, zero, zero) } != 0 {
             return Err(last_errno());
         }
-        let addr = &prog as *const SockFprog as u64;
+        let addr = &prog as *const SockFprog as libc::c_ulong;
+        let mode = libc::c_ulong::from(SECCOMP_MODE_FILTER);
         // SAFETY: `prog` points to `len` valid instructions in `self`, and
         // the kernel copies the program before prctl returns.
-        let r = unsafe { libc::prctl(PR_SET_SECCOMP, u64::from(SECCOMP_MODE_FILTER), addr, 0, 0) };
+        let r = unsafe { libc::prctl(PR_SET_SECCOMP, mode, addr, zero, zero) };
         if r != 0 {
             return Err(last_errno());
         }
@@ -242,6 +257,10 @@ pub fn check_abi_against_libc() -> Result<(), String> {
     let em = libc::EM_AARCH64;
     #[cfg(target_arch = "riscv64")]
     let em = libc::EM_RISCV;
+    #[cfg(target_arch = "x86")]
+    let em = libc::EM_386;
+    #[cfg(target_arch = "arm")]
+    let em = libc::EM_ARM;
     // libc has no EM_LOONGARCH; the check below covers it.
     #[cfg(not(target_arch = "loongarch64"))]
     same("EM_* of this arch", EM_MACHINE.into(), em.into());

@@ -70,6 +70,14 @@ extern "C" fn on_sigsys(_sig: i32, info: *mut libc::siginfo_t, ctx: *mut libc::c
         // `$r4`, alias `a0`; libc names no index for it.
         uc.uc_mcontext.__gregs[4] = ret as u64;
     }
+    #[cfg(target_arch = "x86")]
+    {
+        uc.uc_mcontext.gregs[libc::REG_EAX as usize] = ret as i32;
+    }
+    #[cfg(target_arch = "arm")]
+    {
+        uc.uc_mcontext.arm_r0 = ret as u32;
+    }
 }
 
 /// Installs the handler for the rest of the child's life.

@@ -64,7 +64,9 @@ fn rustix() -> Variant {
 }
 
 fn libc() -> Variant {
-    Variant::new("libc", (0i64, 0i64), |last| {
+    // `time_t` and `long`: 32 bits on the 32-bit targets.
+    let zero: (libc::time_t, libc::c_long) = (0, 0);
+    Variant::new("libc", zero, |last| {
         let mut ts = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,

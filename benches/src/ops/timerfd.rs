@@ -44,8 +44,10 @@ const ONE_SHOT: Itimerspec = Itimerspec {
 /// Whether `(sec, nsec)` as read back is a plausible time left: more than
 /// zero, at most the second just armed. Every variant checks this one
 /// thing, on the fields its library returns, so the checks cost the same.
+/// Takes the `time_t` and `long` of the peers: 32 bits on 32-bit targets.
 #[inline(always)]
-fn left_ok(sec: i64, nsec: i64) -> bool {
+fn left_ok(sec: impl Into<i64>, nsec: impl Into<i64>) -> bool {
+    let (sec, nsec) = (sec.into(), nsec.into());
     (sec == 0 && nsec > 0) || (sec == 1 && nsec == 0)
 }
 

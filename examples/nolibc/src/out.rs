@@ -39,18 +39,31 @@ impl Line {
     }
 
     /// Appends `n` in decimal.
-    pub fn num(&mut self, mut n: u64) -> &mut Line {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
+    ///
+    /// Digit by digit, subtracting powers of ten: no division, which on
+    /// the 32-bit targets would take a 64-bit division routine (over 1 KiB
+    /// on armv7) for these few digits.
+    pub fn num(&mut self, n: u64) -> &mut Line {
+        let mut rest = n;
+        let mut started = false;
+        let mut power = 1_u64;
+        let mut powers = [1_u64; 20];
+        for p in powers.iter_mut().rev() {
+            *p = power;
+            power = power.wrapping_mul(10);
+        }
+        for (i, &power) in powers.iter().enumerate() {
+            let mut digit = 0;
+            while rest >= power {
+                rest -= power;
+                digit += 1;
+            }
+            if digit > 0 || started || i == powers.len() - 1 {
+                started = true;
+                self.bytes(&[b'0' + digit]);
             }
         }
-        self.bytes(&digits[start..])
+        self
     }
 
     /// Writes the line and a newline to standard output.

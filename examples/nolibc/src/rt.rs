@@ -1,6 +1,7 @@
 //! The memory functions this program supplies itself: `memcpy`, `memmove`,
-//! `memset`, `memcmp`, `bcmp`, and on aarch64 Linux the flag that picks
-//! how atomics run.
+//! `memset`, `memcmp`, `bcmp`; on aarch64 Linux the flag that picks how
+//! atomics run; and on arm the unwinder's personality routines that unwind
+//! tables name.
 //!
 //! The compiler turns copies, fills and comparisons into calls to the five
 //! memory functions. On `*-linux-gnu` it leaves them to libc, which this
@@ -100,6 +101,91 @@ pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
 #[cfg(all(target_arch = "aarch64", target_os = "linux"))]
 #[unsafe(no_mangle)]
 static __aarch64_have_lse_atomics: bool = false;
+
+/// The personality routines that ARM unwind tables name: the prebuilt
+/// `core` of armv7-unknown-linux-gnueabihf comes with a table entry for
+/// every function, each naming `__aeabi_unwind_cpp_pr0` or
+/// `__aeabi_unwind_cpp_pr1` (ARM EHABI), which libgcc's unwinder defines.
+/// The link drops the tables (`no-unwind.ld`), but the names stay in the
+/// symbol table as undefined symbols. Only an unwinder would call these,
+/// and a `panic = "abort"` program never unwinds: they trap if called all
+/// the same.
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr0() -> ! {
+    // SAFETY: `udf` raises SIGILL; it touches no memory and no register.
+    unsafe { core::arch::asm!("udf #0", options(noreturn, nomem, nostack)) }
+}
+
+/// See [`__aeabi_unwind_cpp_pr0`].
+#[cfg(target_arch = "arm")]
+#[unsafe(no_mangle)]
+extern "C" fn __aeabi_unwind_cpp_pr1() -> ! {
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("udf #0", options(noreturn, nomem, nostack)) }
+}
+
+/// The ARM EABI's memory helpers (Run-time ABI for the Arm Architecture,
+/// "Memory copying, clearing, and setting"), which the compiler calls on
+/// arm instead of the C functions: the same work, with no return value and
+/// `memset`'s count before its byte. The `4` and `8` forms promise
+/// aligned pointers, which a byte loop does not need. Defined here, they
+/// keep `compiler_builtins`' own (over 700 bytes, tuned for large copies)
+/// out of the bare-metal build.
+#[cfg(target_arch = "arm")]
+mod aeabi {
+    use super::{memcpy, memmove, memset};
+
+    macro_rules! helpers {
+        ($($copy:ident, $move_:ident, $set:ident, $clr:ident;)*) => {$(
+            /// `memcpy`.
+            ///
+            /// # Safety
+            /// As [`memcpy`].
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn $copy(dst: *mut u8, src: *const u8, n: usize) {
+                // SAFETY: the caller's contract is memcpy's.
+                unsafe { memcpy(dst, src, n) };
+            }
+
+            /// `memmove`.
+            ///
+            /// # Safety
+            /// As [`memmove`].
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn $move_(dst: *mut u8, src: *const u8, n: usize) {
+                // SAFETY: the caller's contract is memmove's.
+                unsafe { memmove(dst, src, n) };
+            }
+
+            /// `memset`, with the count before the byte.
+            ///
+            /// # Safety
+            /// As [`memset`].
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn $set(dst: *mut u8, n: usize, c: i32) {
+                // SAFETY: the caller's contract is memset's.
+                unsafe { memset(dst, c, n) };
+            }
+
+            /// `memset` with 0.
+            ///
+            /// # Safety
+            /// As [`memset`].
+            #[unsafe(no_mangle)]
+            pub unsafe extern "C" fn $clr(dst: *mut u8, n: usize) {
+                // SAFETY: the caller's contract is memset's.
+                unsafe { memset(dst, 0, n) };
+            }
+        )*};
+    }
+
+    helpers! {
+        __aeabi_memcpy, __aeabi_memmove, __aeabi_memset, __aeabi_memclr;
+        __aeabi_memcpy4, __aeabi_memmove4, __aeabi_memset4, __aeabi_memclr4;
+        __aeabi_memcpy8, __aeabi_memmove8, __aeabi_memset8, __aeabi_memclr8;
+    }
+}
 
 // Run on the host by `scripts/nolibc.sh`, as a test binary of this file
 // alone. There these five definitions replace libc's for the whole binary,

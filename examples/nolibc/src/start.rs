@@ -9,7 +9,8 @@
 //! vDSO, through which iofd reads clocks. Every Linux ABI puts the stack
 //! pointer on a 16-byte boundary; `_start` aligns it anyway, because
 //! compiled Rust relies on it (x86_64 spills SSE registers with aligned
-//! stores, aarch64 faults on a misaligned `sp`). It also zeroes the frame
+//! stores, aarch64 faults on a misaligned `sp`, i686 code assumes the 16
+//! bytes of the i386 psABI, arm the 8 of the AAPCS). It also zeroes the frame
 //! pointer and return address, so that a debugger's backtrace ends here,
 //! and calls [`main`], which never returns.
 
@@ -118,6 +119,43 @@ unsafe extern "C" fn _start() -> ! {
         "bstrins.d $sp, $zero, 3, 0",  // 16-byte aligned stack
         "bl {main}",
         "break 0",                     // `main` never returns
+        main = sym main,
+    )
+}
+
+/// The entry point (A32). `sp` may be the destination of `bic` in A32
+/// only as a deprecated form: go through `r1`.
+#[cfg(target_arch = "arm")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "mov r0, sp",          // main's argument: the initial stack
+        "mov fp, #0",          // no caller frame
+        "mov lr, #0",          // no return address
+        "bic r1, r0, #15",
+        "mov sp, r1",          // 16-byte aligned stack
+        "bl {main}",
+        "udf #0",              // `main` never returns
+        main = sym main,
+    )
+}
+
+/// The entry point. The argument goes on the stack (cdecl), placed so
+/// that `esp` is on a 16-byte boundary at the `call`, as the i386 psABI
+/// wants; `call` then pushes the return address.
+#[cfg(target_arch = "x86")]
+#[unsafe(naked)]
+#[unsafe(no_mangle)]
+unsafe extern "C" fn _start() -> ! {
+    core::arch::naked_asm!(
+        "mov eax, esp",  // main's argument: the initial stack
+        "xor ebp, ebp",  // no caller frame
+        "and esp, -16",
+        "sub esp, 12",
+        "push eax",      // 16-byte aligned stack at the call
+        "call {main}",
+        "ud2",           // `main` never returns
         main = sym main,
     )
 }
