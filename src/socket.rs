@@ -327,7 +327,11 @@ mod tests {
         // SAFETY: `Control` is aligned for `cmsghdr`, and its header bytes
         // are initialised integers.
         let c = unsafe { &*control.bytes.as_ptr().cast::<libc::cmsghdr>() };
-        assert_eq!(c.cmsg_len, len);
+        // musl's `cmsg_len` is a `socklen_t` beside padding: compare as
+        // the kernel's `size_t`.
+        #[allow(clippy::unnecessary_cast)]
+        let header_len = c.cmsg_len as usize;
+        assert_eq!(header_len, len);
         assert_eq!(c.cmsg_level, libc::SOL_SOCKET);
         assert_eq!(c.cmsg_type, libc::SCM_RIGHTS);
     }

@@ -870,6 +870,8 @@ fn the_kernels_vdso_gives_the_dynamic_loaders_clock_gettime() {
         (ts.tv_sec, ts.tv_nsec)
     };
     // libc's `time_t` and `long` are 32 bits wide on the 32-bit targets.
+    // (musl marks its `time_t` deprecated, as it widens on 32-bit targets.)
+    #[allow(deprecated)]
     let libc_time =
         |ts: crate::sys::Timespec| (ts.tv_sec as libc::time_t, ts.tv_nsec as libc::c_long);
     let before = now();
