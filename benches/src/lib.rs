@@ -343,6 +343,13 @@ pub const OPERATIONS: &[Operation] = &[
         variants: ops::clock::variants,
     },
     Operation {
+        name: "deadline",
+        summary: "`TimerFd::arm_at(clock_now(timer.clock())? + 1 s, 0)`: a clock read of \
+                  `CLOCK_MONOTONIC` and timerfd_settime(2) with `TFD_TIMER_ABSTIME`; the floor \
+                  reads the clock with the system call, the others through the vDSO",
+        variants: ops::timerfd::deadline_variants,
+    },
+    Operation {
         name: "closed",
         summary: "`Fd::write` after `close()`: `Closed` with no system call; the floor is write(2) \
                   on descriptor -1 (`EBADF`)",

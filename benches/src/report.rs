@@ -43,9 +43,11 @@ const IMPLEMENTATIONS: &[(&str, &str)] = &[
     ("std", "the standard library (`File`, `OwnedFd`), over libc"),
 ];
 
-/// The peer that the last column of each time table sets iofd against.
+/// The variant the last columns of each time table set against the peers.
 const IOFD: &str = "iofd";
-const PEER: &str = "rustix";
+/// The peers of those columns: rustix, the other library that makes its
+/// own system calls, and libc, whose clock reads are the vDSO's.
+const PEERS: [&str; 2] = ["rustix", "libc"];
 
 /// Where and when the numbers were taken.
 #[derive(Clone, Debug)]
@@ -291,7 +293,8 @@ pub fn columns(shape: Shape, lists: &[&[Key]]) -> Vec<&'static str> {
 }
 
 /// The floor's ns per operation and every other variant's ratio to it,
-/// one row per operation that has variants of `shape`, and iofd ÷ rustix.
+/// one row per operation that has variants of `shape`, and iofd ÷ each of
+/// [`PEERS`].
 fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
     let rows: Vec<&Measurement> = measurements
         .iter()
@@ -311,8 +314,9 @@ fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
         out,
         "## Time, {title}\n\n\
          The floor's median time per operation, and each other variant's time as the median \
-         of its per-round ratios to the floor, the middle half in brackets; the last column \
-         is {IOFD} ÷ {PEER}, the same way:\n"
+         of its per-round ratios to the floor, the middle half in brackets; the last columns \
+         are {IOFD} ÷ {} and {IOFD} ÷ {}, the same way:\n",
+        PEERS[0], PEERS[1]
     );
     out.push_str("| operation | per batch |");
     for name in &columns {
@@ -322,9 +326,12 @@ fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
             let _ = write!(out, " {name} |");
         }
     }
-    let _ = writeln!(out, " {IOFD} ÷ {PEER} |");
+    for peer in PEERS {
+        let _ = write!(out, " {IOFD} ÷ {peer} |");
+    }
+    out.push('\n');
     out.push_str("|---|--:|");
-    out.push_str(&"--:|".repeat(columns.len() + 1));
+    out.push_str(&"--:|".repeat(columns.len() + PEERS.len()));
     out.push('\n');
     for m in rows {
         let _ = write!(out, "| {} | {} |", m.operation.name, thousands(m.batch));
@@ -337,13 +344,17 @@ fn time_table(out: &mut String, shape: Shape, measurements: &[&Measurement]) {
             };
             let _ = write!(out, " {cell} |");
         }
-        let (iofd, peer) = (Key { name: IOFD, shape }, Key { name: PEER, shape });
-        let cell = if m.has(iofd) && m.has(peer) {
-            ratio_with_spread(Spread::of(&m.ratios(iofd, peer)))
-        } else {
-            "—".to_owned()
-        };
-        let _ = writeln!(out, " {cell} |");
+        let iofd = Key { name: IOFD, shape };
+        for name in PEERS {
+            let peer = Key { name, shape };
+            let cell = if m.has(iofd) && m.has(peer) {
+                ratio_with_spread(Spread::of(&m.ratios(iofd, peer)))
+            } else {
+                "—".to_owned()
+            };
+            let _ = write!(out, " {cell} |");
+        }
+        out.push('\n');
     }
     out.push('\n');
 }

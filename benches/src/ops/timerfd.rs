@@ -292,3 +292,111 @@ fn libc_arm_get(fd: &OwnedFd) {
         "timerfd/call/libc: settime or gettime failed, or time left out of range"
     );
 }
+
+/// deadline: read `CLOCK_MONOTONIC` and arm a timerfd for one second after
+/// it (`TFD_TIMER_ABSTIME`): the `arm_at(clock_now(..)? + d)` a timer
+/// wheel does for every deadline. The floor reads the clock with the
+/// system call, the others through the vDSO, so each one's difference
+/// from the floor is what its clock read saves (less what it adds).
+///
+/// The timer never expires during a run: every iteration moves the
+/// deadline a second past the clock. Measured per call only: the shape of
+/// code that computes a deadline and arms a timer with it.
+pub(crate) fn deadline_variants() -> Vec<Variant> {
+    vec![
+        Variant::call("floor", raw_timerfd("deadline/call/floor"), |fd| {
+            floor_deadline(fd, SECOND)
+        }),
+        Variant::call("iofd", iofd_timerfd("deadline/call/iofd"), |timer| {
+            iofd_deadline(timer, SECOND)
+        }),
+        Variant::call("rustix", rustix_timerfd("deadline/call/rustix"), |fd| {
+            rustix_deadline(fd, SECOND)
+        }),
+        Variant::call("libc", libc_timerfd("deadline/call/libc"), |fd| {
+            libc_deadline(fd, SECOND)
+        }),
+    ]
+}
+
+/// The floor's deadline: clock_gettime(2) and timerfd_settime(2), both
+/// system calls.
+#[inline(never)]
+fn floor_deadline(fd: &OwnedFd, d: Duration) {
+    let mut now = Timespec::default();
+    let clock = arg::int(libc::CLOCK_MONOTONIC);
+    // SAFETY: `now` is one writable timespec that nothing borrows.
+    let got = unsafe { raw::syscall2(Sysno::clock_gettime, clock, arg::ptr_mut(&mut now)) };
+    // `d` is whole seconds, so the sum stays normalised.
+    let at = Itimerspec {
+        interval: Timespec::default(),
+        value: Timespec {
+            sec: now.sec + d.as_secs() as i64,
+            nsec: now.nsec,
+        },
+    };
+    let (fd, flags) = (arg::int(fd.as_raw_fd()), arg::int(libc::TFD_TIMER_ABSTIME));
+    // SAFETY: `fd` is an open timerfd the caller owns and `at` a valid
+    // itimerspec the kernel reads; the old-value pointer is NULL, so the
+    // call writes no memory.
+    let set =
+        unsafe { raw::syscall4_readonly(Sysno::timerfd_settime, fd, flags, arg::ptr(&at), 0) };
+    assert!(
+        got == 0 && set == 0,
+        "deadline/call/floor: clock_gettime or timerfd_settime failed"
+    );
+}
+
+/// iofd's deadline, as the docs of `TimerFd::arm_at` write it.
+#[inline(never)]
+fn iofd_deadline(timer: &TimerFd, d: Duration) {
+    let now = iofd::clock_now(timer.clock()).expect("deadline/call/iofd: clock_now");
+    timer
+        .arm_at(now + d, Duration::ZERO)
+        .expect("deadline/call/iofd: arm_at");
+}
+
+/// rustix's deadline (its settime also reads back the old setting).
+#[inline(never)]
+fn rustix_deadline(fd: &OwnedFd, d: Duration) {
+    use rustix::time::{
+        ClockId, Itimerspec, TimerfdTimerFlags, Timespec, clock_gettime, timerfd_settime,
+    };
+
+    let now = clock_gettime(ClockId::Monotonic);
+    let at = Itimerspec {
+        it_interval: Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        },
+        it_value: Timespec {
+            tv_sec: now.tv_sec + d.as_secs() as i64,
+            tv_nsec: now.tv_nsec,
+        },
+    };
+    timerfd_settime(fd, TimerfdTimerFlags::ABSTIME, &at).expect("deadline/call/rustix: settime");
+}
+
+/// libc's deadline.
+#[inline(never)]
+fn libc_deadline(fd: &OwnedFd, d: Duration) {
+    let mut at = libc_zero();
+    // SAFETY: `it_value` is one writable timespec that nothing borrows.
+    let got = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut at.it_value) };
+    // `time_t`: 32 bits on the 32-bit targets, where `d` (1 s) still fits.
+    at.it_value.tv_sec += d.as_secs() as libc::time_t;
+    // SAFETY: `fd` is an open timerfd the caller owns and `at` a valid
+    // itimerspec; a NULL old value is allowed.
+    let set = unsafe {
+        libc::timerfd_settime(
+            fd.as_raw_fd(),
+            libc::TFD_TIMER_ABSTIME,
+            &at,
+            std::ptr::null_mut(),
+        )
+    };
+    assert!(
+        got == 0 && set == 0,
+        "deadline/call/libc: clock_gettime or timerfd_settime failed"
+    );
+}
