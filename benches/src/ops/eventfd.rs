@@ -31,6 +31,7 @@ pub(crate) fn variants() -> Vec<Variant> {
         Variant::call("floor", raw_eventfd("eventfd/call/floor", 0), |fd| {
             floor_round_trip(fd)
         }),
+        floor_guard_call(),
         Variant::call("iofd", iofd_eventfd("eventfd/call/iofd"), |ev| {
             iofd_round_trip(ev)
         }),
@@ -95,6 +96,31 @@ pub(crate) fn iofd_round_trip(ev: &EventFd) {
     ev.signal(1).expect("eventfd/call/iofd: signal");
     let count = ev.wait().expect("eventfd/call/iofd: wait");
     assert_eq!(count, 1, "eventfd/call/iofd: wait");
+}
+
+/// The floor's round trip with each call under its own guard: what the
+/// guard alone costs a call.
+#[inline(never)]
+fn floor_guard_round_trip(fd: &iofd::Fd) {
+    let one = 1u64;
+    let guard = fd.borrow().expect("eventfd/call/floor+guard: borrow");
+    // SAFETY: the guard keeps the eventfd open, and `one` is `COUNTER`
+    // readable bytes; write(2) writes no memory.
+    let w = unsafe {
+        raw::syscall3_readonly(Sysno::write, arg::int(guard.raw()), arg::ptr(&one), COUNTER)
+    };
+    drop(guard);
+    let mut count = 0u64;
+    let guard = fd.borrow().expect("eventfd/call/floor+guard: borrow");
+    let buf = arg::ptr_mut(&mut count);
+    // SAFETY: the guard keeps the eventfd open, and `count` is `COUNTER`
+    // writable bytes that nothing borrows.
+    let r = unsafe { raw::syscall3(Sysno::read, arg::int(guard.raw()), buf, COUNTER) };
+    drop(guard);
+    assert!(
+        w == COUNTER && r == COUNTER && count == 1,
+        "eventfd/call/floor+guard: write, read or count wrong"
+    );
 }
 
 /// The round trip on a held guard: the bare system calls.
@@ -230,6 +256,15 @@ fn floor_guard() -> Variant {
             "eventfd/floor+guard: write {w:#x}, read {r:#x}, count {count}"
         );
     })
+}
+
+/// [`floor_guard`] with each iteration a call of
+/// [`floor_guard_round_trip`].
+fn floor_guard_call() -> Variant {
+    let owned = raw_eventfd("eventfd/call/floor+guard", 0);
+    // SAFETY: `owned` gives up the descriptor, which the `Fd` now owns.
+    let fd = unsafe { iofd::Fd::from_raw(owned.into_raw_fd()) };
+    Variant::call("floor+guard", fd, |fd| floor_guard_round_trip(fd))
 }
 
 fn iofd() -> Variant {
