@@ -66,6 +66,9 @@ fn run_as_script(m: MemFd) -> Result<i32, i32> {
     drop(m);
     use std::os::fd::AsRawFd;
     let path = format!("/proc/{}/fd/{}", std::process::id(), ro.as_raw_fd());
+    // qemu-user runs the spawn's vfork as a fork: a copy of this process
+    // until the exec.
+    let _lock = forking();
     match Command::new(&path).status() {
         Ok(status) => Ok(status.code().unwrap()),
         Err(e) => Err(e.raw_os_error().unwrap()),

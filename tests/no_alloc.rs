@@ -52,6 +52,20 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// A spawn forks (qemu-user runs its vfork as a fork), and a fork copies
+/// every mapping into the child until it execs; while a copy of a shared
+/// writable mapping lives, the kernel refuses to seal its file `WRITE`
+/// (`EBUSY`). Spawns take this lock exclusively, the test that maps and
+/// then seals takes it shared.
+static FORKS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// `Command::spawn` under the lock: it returns once the child has exec'd
+/// (or failed to), and the copy of this process is gone.
+fn spawn(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    let _lock = FORKS.write().unwrap_or_else(|e| e.into_inner());
+    command.spawn()
+}
+
 /// Runs `f` with counting on and returns how many allocator calls it made.
 fn allocations_in(f: impl FnOnce()) -> usize {
     ALLOCATIONS.with(|n| n.set(0));
@@ -203,10 +217,7 @@ fn every_clock_and_the_page_size_allocate_nothing() {
 
 #[test]
 fn pidfd_and_process_helpers_allocate_nothing() {
-    let mut child = std::process::Command::new("/bin/sleep")
-        .arg("30")
-        .spawn()
-        .unwrap();
+    let mut child = spawn(std::process::Command::new("/bin/sleep").arg("30")).unwrap();
     let pid = child.id() as i32;
     let n = allocations_in(|| {
         let me = PidFd::open(getpid()).unwrap();
@@ -229,6 +240,7 @@ fn pidfd_and_process_helpers_allocate_nothing() {
 
 #[test]
 fn memfd_and_regions_allocate_nothing() {
+    let _lock = FORKS.read().unwrap_or_else(|e| e.into_inner());
     let page = iofd::page_size();
     let n = allocations_in(|| {
         let m = MemFd::new_sealable("no-alloc").unwrap();
@@ -355,10 +367,8 @@ fn waiting_for_a_child_allocates_nothing() {
     use std::fmt::Write as _;
 
     // Both are reaped through their pidfds below.
-    let exits = std::process::Command::new("/bin/sh")
-        .args(["-c", "sleep 0.1; exit 3"])
-        .spawn();
-    let sleeper = std::process::Command::new("/bin/sleep").arg("30").spawn();
+    let exits = spawn(std::process::Command::new("/bin/sh").args(["-c", "sleep 0.1; exit 3"]));
+    let sleeper = spawn(std::process::Command::new("/bin/sleep").arg("30"));
     let exits = exits.unwrap().id() as i32;
     let sleeper = sleeper.unwrap().id() as i32;
     let mut buf = Buf {
