@@ -32,8 +32,10 @@ pub(crate) fn prctl_get_auxv(buf: &mut [u8]) -> Result<usize> {
 #[inline]
 pub(crate) fn openat(path: &CStr, flags: u32) -> Result<i32> {
     let (dir, p, f) = (arg::int(AT_FDCWD), arg::cstr(path), arg::uint(flags));
-    // SAFETY: `path` is NUL-terminated and the kernel only reads it.
-    ret_int(unsafe { raw::syscall4_readonly(Sysno::openat, dir, p, f, 0) })
+    // SAFETY: `path` is NUL-terminated and the kernel only reads it. Not
+    // read-only: an open on a file system that waits for a server (FUSE)
+    // can be interrupted, and the handler runs first.
+    ret_int(unsafe { raw::syscall4(Sysno::openat, dir, p, f, 0) })
 }
 
 #[cfg(test)]

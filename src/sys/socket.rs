@@ -108,9 +108,11 @@ pub(crate) fn sendmsg(
     };
     let (f, m, fl) = (arg::fd(fd), arg::ptr(&msg), arg::uint(flags));
     // SAFETY: `msg`, `iov`, `data` and `control` are valid for the reads
-    // the kernel makes for the lengths given; sendmsg writes no memory of
-    // this process (the header is copied in, never back).
-    ret(unsafe { raw::syscall3_readonly(Sysno::sendmsg, f, m, fl) })
+    // the kernel makes for the lengths given; sendmsg writes no memory
+    // through them (the header is copied in, never back). Not read-only: on
+    // a blocking socket a signal can interrupt the send, and its handler
+    // runs before the call returns.
+    ret(unsafe { raw::syscall3(Sysno::sendmsg, f, m, fl) })
 }
 
 /// recvmsg(2) of one record into `buf`, control messages into `control`.
