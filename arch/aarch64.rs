@@ -56,6 +56,8 @@
 //! - Streaming mode (SME): stable Rust has no streaming functions, and a
 //!   thread that enters streaming mode in its own asm and then calls into
 //!   iofd returns from the call in non-streaming mode.
+//! - A first-fault sequence with an iofd call inside: `FFR` reads back
+//!   zeroes (see above).
 //!
 //! [`syscall1_noreturn`] follows `svc` with `udf #0`: if the call returns
 //! (refused by a seccomp filter or skipped by a tracer), the process gets

@@ -28,7 +28,7 @@
 //! (refused by a seccomp filter or skipped by a tracer), the process gets
 //! `SIGILL` instead of running off the end of a `noreturn` asm block.
 //!
-//! Asm only, and the arch's [`NAME`]. The contract for every function is
+//! Asm only, the arch's [`NAME`] and [`PAIRS_START_EVEN`]. The contract for every function is
 //! the one documented on
 //! [`crate::raw`]; the `_readonly` twins additionally tell the compiler
 //! (`options(readonly)`) that the call is a [read-only

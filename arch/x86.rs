@@ -41,7 +41,9 @@
 //! process gets `SIGILL` instead of running off the end of a `noreturn`
 //! asm block.
 //!
-//! Asm only, the arch's [`NAME`], and the one load of the entry. The
+//! Asm only, the arch's [`NAME`] and [`PAIRS_START_EVEN`], the one load
+//! of the entry, and the `Block` through which the stubs with four or more
+//! arguments hand their template what it cannot take in registers. The
 //! contract for every function is the one documented on [`crate::raw`];
 //! the `_readonly` twins additionally tell the compiler
 //! (`options(readonly)`) that the call is a [read-only

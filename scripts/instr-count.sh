@@ -183,7 +183,9 @@ section() {
         "the difference of the two counts over the difference of the iterations cancels" \
         "start-up and setup. In brackets, the difference from the floor of the same shape." \
         "Operations run by several threads are not counted: callgrind runs one thread at a" \
-        "time."
+        "time. Valgrind hides the vDSO from the program it runs, so there every clock read" \
+        "(in the clock and deadline rows) is the system call, and those rows count the" \
+        "fallback, not the vDSO's code."
     echo
     table loop "Loop shape"
     table call "Per-call shape"

@@ -15,13 +15,12 @@
 //! | [`EventFd`] | a kernel counter for wake-ups (eventfd(2)) |
 //! | [`TimerFd`] | a timer read from a descriptor (timerfd_create(2)), on a [`Clock`] |
 //! | [`PidFd`], [`ExitStatus`] | a process as a descriptor (pidfd_open(2)), and how a child ended ([`PidFd::wait`], waitid(2)) |
-//! | [`clock_now`], [`page_size`] | the time of a [`Clock`], through the vDSO (clock_gettime(2)); the page size (`AT_PAGESZ`) |
-//! | [`PidFd`] | a process as a descriptor (pidfd_open(2)) |
 //! | [`MemFd`], [`MappedRegion`] | anonymous memory as a file, with [`Seals`] and shared mappings (memfd_create(2)) |
 //! | [`SignalFd`], [`SigSet`] | signals read from a descriptor (signalfd(2)), and the thread's signal mask |
-//! | [`socketpair`], [`send_fds`], [`recv_fds`] | descriptors passed to another process over a Unix socket (`SCM_RIGHTS`), received close-on-exec; adopt them with [`MemFd::try_from`](MemFd#impl-TryFrom<Fd>-for-MemFd) (refusals give the [`Fd`] back in a [`TryFromFdError`]) or each handle's `from_fd` |
+//! | [`socketpair`], [`send_fds`], [`recv_fds`] | descriptors passed to another process over a Unix socket (`SCM_RIGHTS`), received close-on-exec; adopt them with [`MemFd::try_from`](MemFd#impl-TryFrom<Fd>-for-MemFd) (refusals give the [`Fd`] back in a [`TryFromFdError`]) or the `from_fd` of [`EventFd`], [`TimerFd`], [`PidFd`] and [`SignalFd`] |
 //! | [`poll`], [`PollFd`] | readiness of any set of handles (ppoll(2)) |
 //! | [`Epoll`], [`EpollEvent`], [`EpollFlags`] | readiness of many handles through one descriptor (epoll(7)), with a [`close`](Epoll::close) that wakes its waiters |
+//! | [`clock_now`], [`page_size`] | the time of a [`Clock`], through the vDSO (clock_gettime(2)); the page size (`AT_PAGESZ`) |
 //! | [`raw`] | the system-call stubs themselves, for calls iofd does not wrap |
 //! | [`Error`] | the kernel's errno, classified by [`ErrorKind`] |
 //!
@@ -51,10 +50,10 @@
 //!
 //! # The race-free close
 //!
-//! An [`Fd`] is one atomic word holding the descriptor number and the count
-//! of operations using it. Operations count themselves in around their
-//! system call; [`close`](Fd::close) first takes the number away (from then
-//! on [`raw`](Fd::raw) is `-1` and operations fail with
+//! An [`Fd`] is the descriptor number and, beside it, one atomic word that
+//! counts the operations using it. Operations count themselves in around
+//! their system call; [`close`](Fd::close) first marks the word closing
+//! (from then on [`raw`](Fd::raw) is `-1` and operations fail with
 //! [`ErrorKind::Closed`] without a system call), and the kernel `close`
 //! runs only when no operation is left: at once, or in the last operation
 //! as it returns. So an operation racing a close can never reach a number

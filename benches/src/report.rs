@@ -390,7 +390,7 @@ fn throughput_table(out: &mut String, config: &Config, m: &Measurement) {
     let _ = writeln!(
         out,
         "## {}: {} threads at once\n\n\
-         {}.\n\n\
+         The operation is described under *What is compared* above. \
          Each round runs every variant's {} threads together for {} iterations each, and \
          the rounds go on past the usual number (for at most {} s) until that many have had \
          the threads running at once. The \
@@ -402,7 +402,6 @@ fn throughput_table(out: &mut String, config: &Config, m: &Measurement) {
          over {which}.\n",
         m.operation.name,
         m.threads,
-        m.operation.summary,
         m.threads,
         thousands(m.batch),
         config.extra_time.as_secs(),

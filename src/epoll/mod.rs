@@ -73,6 +73,12 @@ use crate::{Error, EventFd, Fd, Handle, Result, sys};
 /// (A close deferred by operations in flight removes the registration
 /// when the kernel `close` happens.)
 ///
+/// # No adoption
+///
+/// Unlike the other handles, `Epoll` has no `from_fd`: an epoll
+/// descriptor made elsewhere has no waker registered, and registering one
+/// would add an entry to an instance that its other holders wait on too.
+///
 /// <https://man7.org/linux/man-pages/man7/epoll.7.html>
 #[derive(Debug)]
 pub struct Epoll {

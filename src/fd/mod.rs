@@ -14,8 +14,8 @@ use crate::{Error, Result};
 
 /// An owned file descriptor that any number of threads may use and close.
 ///
-/// `Fd` is one atomic word: the descriptor number and a count of the
-/// operations using it. Every operation counts itself in for the duration
+/// `Fd` is the descriptor number and, beside it, one atomic word counting
+/// the operations using it. Every operation counts itself in for the duration
 /// of its system call, and [`close`](Fd::close) marks the word closing
 /// before the kernel ever sees a `close`. So:
 ///

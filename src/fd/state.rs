@@ -11,7 +11,7 @@
 //! | state   | `C` | `D` | count   | meaning                              |
 //! |---------|-----|-----|---------|--------------------------------------|
 //! | open    | 0   | 0   | `n`     | `n` operations are using `fd`        |
-//! | closing | 1   | 0   | `n > 0` | close requested, `n` still using it  |
+//! | closing | 1   | 0   | `n ≥ 0` | close requested, `n` still using it (0: the last has just released) |
 //! | closed  | 1   | 1   | 0       | the kernel close has been issued     |
 //!
 //! The number itself sits in a plain field next to the word and never

@@ -1,7 +1,7 @@
 //! Register words from typed arguments, one helper per C argument kind.
 //!
-//! `usize` is the register width: 64 bits on x86_64, aarch64 and riscv64,
-//! 32 bits on arm and i686 (checked below), and each helper is a plain
+//! `usize` is the register width: 64 bits on x86_64, aarch64, riscv64 and
+//! loongarch64, 32 bits on arm and i686 (checked below), and each helper is a plain
 //! move or extension. A 64-bit argument (`loff_t`) fills one register on
 //! the 64-bit targets ([`long`]) and two words on the 32-bit ones
 //! ([`pair`]). These are the only `as` casts toward system calls.

@@ -1,7 +1,8 @@
 //! epoll_create1(2), epoll_ctl(2), epoll_pwait(2), epoll_pwait2(2), and the
 //! kernel's `struct epoll_event`.
 //!
-//! aarch64 and riscv64 have no `epoll_wait` (nor `epoll_create`); the
+//! aarch64, riscv64 and loongarch64 have no `epoll_wait` (nor
+//! `epoll_create`); the
 //! calls here are the ones every arch has. Values and layout from
 //! include/uapi/linux/eventpoll.h, limits from fs/eventpoll.c.
 

@@ -1,5 +1,5 @@
-//! Descriptor I/O: read(2), write(2), pread64(2), pwrite64(2), close(2),
-//! fcntl(2), pipe2(2).
+//! Descriptor I/O: read(2), write(2), pread64(2), pwrite64(2), lseek(2),
+//! close(2), fcntl(2), pipe2(2).
 
 use super::{BorrowedFd, Ret, arg, ret_int, ret_unit};
 use crate::Result;
