@@ -10,7 +10,6 @@
 //!   every stub declares it clobbered (`inlateout`; `scripts/check-clobbers.sh`
 //!   runs a probe that fails otherwise);
 //! - the kernel preserves every other integer and floating-point register;
-//!   RISC-V has no flags register;
 //! - with the V extension, "executing a system call causes all caller-saved
 //!   vector registers (v0-v31, vl, vtype) and vstart to become unspecified"
 //!   (Documentation/arch/riscv/vector.rst, "Vector Register State Across
@@ -23,10 +22,14 @@
 //!   the class is callee-saved, so this costs nothing where no vector value
 //!   is live across the call: without vector code the machine code is the
 //!   same with and without these clobbers.
-//! - `vl`, `vtype` and `vstart` are control registers that `asm!` cannot
-//!   name. LLVM assumes that every inline asm changes `vl` and `vtype`, and
-//!   issues a `vset{i}vl{i}` before the next vector instruction that depends
-//!   on them; that instruction also sets `vstart` to zero ("all vector
+//! - `vl`, `vtype`, `vxsat` and `vxrm` changed: no stub passes
+//!   `preserves_flags`, which on RISC-V promises that the vector extension
+//!   state (`vtype`, `vl`, `vcsr`) survives the asm (the Rust Reference,
+//!   "Options"); without it rustc clobbers these registers, which `asm!`
+//!   cannot name. (RISC-V has no integer flags, so the option would save
+//!   nothing in scalar code.) LLVM then issues a `vset{i}vl{i}` before the
+//!   next vector instruction that depends on `vl` or `vtype`; that
+//!   instruction also sets `vstart` to zero ("all vector
 //!   instructions, including vset{i}vl{i}, reset the vstart CSR to zero", V
 //!   extension 1.0, section 3.7). Only whole-register loads, stores and
 //!   moves, which depend on neither (LLVM's reloads of spilled registers),
@@ -80,7 +83,7 @@ pub unsafe fn syscall0(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _, lateout("a0") ret);
     }
     ret
@@ -95,7 +98,7 @@ pub unsafe fn syscall1(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret);
     }
@@ -111,7 +114,7 @@ pub unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1);
     }
@@ -127,7 +130,7 @@ pub unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
@@ -143,7 +146,7 @@ pub unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize) ->
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
@@ -159,7 +162,7 @@ pub unsafe fn syscall5(nr: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
@@ -178,7 +181,7 @@ pub unsafe fn syscall6(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags),
+        ecall!(options(nostack),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
@@ -194,7 +197,7 @@ pub unsafe fn syscall0_readonly(nr: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _, lateout("a0") ret);
     }
     ret
@@ -209,7 +212,7 @@ pub unsafe fn syscall1_readonly(nr: usize, a0: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret);
     }
@@ -225,7 +228,7 @@ pub unsafe fn syscall2_readonly(nr: usize, a0: usize, a1: usize) -> usize {
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1);
     }
@@ -241,7 +244,7 @@ pub unsafe fn syscall3_readonly(nr: usize, a0: usize, a1: usize, a2: usize) -> u
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2);
     }
@@ -257,7 +260,7 @@ pub unsafe fn syscall4_readonly(nr: usize, a0: usize, a1: usize, a2: usize, a3: 
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3);
     }
@@ -276,7 +279,7 @@ pub unsafe fn syscall5_readonly(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4);
     }
@@ -295,7 +298,7 @@ pub unsafe fn syscall6_readonly(
     let ret;
     // SAFETY: the caller upholds the system call's contract.
     unsafe {
-        ecall!(options(nostack, preserves_flags, readonly),
+        ecall!(options(nostack, readonly),
             inlateout("a7") nr => _,
             inlateout("a0") a0 => ret, in("a1") a1, in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }

@@ -97,7 +97,7 @@ for arch in "${arches[@]}"; do
     obj=$dir/probe.o
     build() {
         (cd scripts/clobbers && RUSTFLAGS="$flags" cargo rustc --quiet --release \
-            --target "$target" --target-dir "../../$dir" -- --emit "obj=../../$obj")
+            --target "$target" --target-dir "../../$dir" -- --emit "obj=../../$obj,llvm-ir=../../$dir/probe.ll")
     }
     (cd scripts/clobbers && RUSTFLAGS="$flags" cargo clippy --quiet --release \
         --target "$target" --target-dir "../../$dir" -- -D warnings)
@@ -106,6 +106,18 @@ for arch in "${arches[@]}"; do
         # Cargo saw nothing to rebuild, but the object is gone.
         touch scripts/clobbers/src/lib.rs
         build
+    fi
+    if [ "$arch" = riscv64 ]; then
+        # `vl` and `vtype`, which `asm!` cannot name, are clobbered only
+        # where a stub leaves out `preserves_flags`: every `ecall` the
+        # compiler was given must carry them.
+        calls=$(grep -c 'asm sideeffect "ecall' "$dir/probe.ll" || true)
+        told=$(grep 'asm sideeffect "ecall' "$dir/probe.ll" | grep '~{vl}' | grep -c '~{vtype}' || true)
+        if [ "$calls" -eq 0 ] || [ "$told" -ne "$calls" ]; then
+            echo "check-clobbers: riscv64: $told of $calls ecall blocks clobber vl and vtype" >&2
+            exit 1
+        fi
+        echo "riscv64: all $calls ecall blocks clobber vl and vtype"
     fi
     "$objdump" -dr --no-show-raw-insn "$obj" >"$dir/probe.dis"
     "$out/stale" "$arch" "$dir/probe.dis" "${probes[@]}"
