@@ -2,12 +2,17 @@
 //! atomic loads and stores, so that they never form a data race with
 //! another process or thread writing the same bytes.
 
-use core::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering::Relaxed};
 
-const WORD: usize = core::mem::size_of::<u64>();
+/// The word the copies move at a time: `usize`, because `core` allows
+/// relaxed atomic loads on read-only memory only up to a target's own size
+/// (4 bytes on arm and x86; a wider load may be a locked compare-exchange
+/// there, which writes; see "Atomic accesses to read-only memory" in
+/// `core::sync::atomic`).
+const WORD: usize = core::mem::size_of::<usize>();
 
 /// Copies from shared memory at `src` into `dst` with relaxed atomic loads:
-/// bytes up to an 8-byte boundary, then whole words, then the tail.
+/// bytes up to a word boundary, then whole words, then the tail.
 ///
 /// # Safety
 /// - `src..src + dst.len()` is mapped readable for the whole call.
@@ -21,9 +26,10 @@ pub(super) unsafe fn load_bytes(src: *const u8, dst: &mut [u8]) {
         i += 1;
     }
     while dst.len() - i >= WORD {
-        // SAFETY: in bounds and readable (caller); `src + i` is 8-aligned
-        // after the loop above.
-        let w = unsafe { (*src.add(i).cast::<AtomicU64>()).load(Relaxed) };
+        // SAFETY: in bounds and readable (caller); `src + i` is
+        // word-aligned after the loop above; a relaxed load of a `usize`
+        // is allowed on read-only memory.
+        let w = unsafe { (*src.add(i).cast::<AtomicUsize>()).load(Relaxed) };
         dst[i..i + WORD].copy_from_slice(&w.to_ne_bytes());
         i += WORD;
     }
@@ -50,9 +56,9 @@ pub(super) unsafe fn store_bytes(dst: *mut u8, src: &[u8]) {
     while src.len() - i >= WORD {
         let mut w = [0u8; WORD];
         w.copy_from_slice(&src[i..i + WORD]);
-        // SAFETY: in bounds and writable (caller); `dst + i` is 8-aligned
-        // after the loop above.
-        unsafe { (*dst.add(i).cast::<AtomicU64>()).store(u64::from_ne_bytes(w), Relaxed) };
+        // SAFETY: in bounds and writable (caller); `dst + i` is
+        // word-aligned after the loop above.
+        unsafe { (*dst.add(i).cast::<AtomicUsize>()).store(usize::from_ne_bytes(w), Relaxed) };
         i += WORD;
     }
     while i < src.len() {
