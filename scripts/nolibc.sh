@@ -61,7 +61,7 @@ memfd: read back "written through the mapping"'
 # fstatfs), and `send_signal_to_thread` needs the process id for tgkill
 # (the first getpid). The page size comes from the auxiliary vector that
 # `_start` hands to `iofd::init_no_libc`, so iofd never reads
-# /proc/self/auxv (openat, read, close) or asks prctl.
+# /proc/self/auxv (openat, fstatfs, read, close) or asks prctl.
 expected_syscalls='execve
 rt_sigprocmask
 signalfd4

@@ -7,10 +7,11 @@
 //! code of its own, so unless [`init_no_libc`] hands it the stack, it asks
 //! for a copy the first time it needs a value, and keeps the answer:
 //!
-//! 1. `/proc/self/auxv` (openat(2), read(2), close(2)): the vector this
-//!    program was started with. Emulators that run a program as their
-//!    guest (valgrind, qemu-user) intercept the open and serve the guest's
-//!    vector, even where no procfs is mounted.
+//! 1. `/proc/self/auxv` (openat(2), fstatfs(2), read(2), close(2)): the
+//!    vector this program was started with. Emulators that run a program
+//!    as their guest (valgrind, qemu-user) intercept the open and serve
+//!    the guest's vector, even where no procfs is mounted, from a file of
+//!    their own.
 //! 2. prctl(2) `PR_GET_AUXV` (Linux 6.4): the kernel's copy, asked for
 //!    directly. An emulator that does not know this request passes it on,
 //!    and then it describes the emulator's own process. valgrind 3.19 does
@@ -20,10 +21,14 @@
 //!    fault.
 //!
 //! Hence the rule ([`choose`]): the vDSO address is taken from
-//! `/proc/self/auxv` only, and dropped if prctl names a different one;
-//! prctl alone, when `/proc/self/auxv` cannot be read (no procfs, a
-//! sandbox), gives only the page size, because nothing can tell whose
-//! vector it is. Without the vDSO, clocks are read with a system call.
+//! `/proc/self/auxv` only, only if the file is procfs's (fstatfs says
+//! `PROC_SUPER_MAGIC`: in a chroot, whatever sits at that path could name
+//! any address, and the address is code iofd will call), and dropped if
+//! prctl names a different one; prctl alone, when `/proc/self/auxv` cannot
+//! be read (no procfs, a sandbox), gives only the page size, because
+//! nothing can tell whose vector it is. Without the vDSO, clocks are read
+//! with a system call: so under an emulator that serves a file of its own
+//! (valgrind, qemu-user), whatever vDSO it might name.
 //!
 //! <https://man7.org/linux/man-pages/man3/getauxval.3.html>
 
@@ -71,6 +76,16 @@ impl Entries {
 
     /// The entries of a copy of the vector: native-endian (type, value)
     /// words, up to `AT_NULL` or the end of `bytes`.
+    /// [`parse`](Entries::parse) of the copy read from `/proc/self/auxv`,
+    /// whose vDSO address counts only if procfs served it.
+    fn from_file(bytes: &[u8], procfs: bool) -> Entries {
+        let e = Entries::parse(bytes);
+        Entries {
+            vdso: if procfs { e.vdso } else { 0 },
+            ..e
+        }
+    }
+
     fn parse(bytes: &[u8]) -> Entries {
         let mut e = Entries::default();
         let mut rest = bytes;
@@ -310,13 +325,15 @@ fn from_procfs() -> Option<Entries> {
     let fd = sys::openat(c"/proc/self/auxv", sys::O_RDONLY | sys::O_CLOEXEC).ok()?;
     let mut buf = [0u8; BUF_LEN];
     // SAFETY: `fd` was just opened here and stays open until the close
-    // below, after the borrow ends.
-    let n = sys::read(unsafe { BorrowedFd::borrow_raw(fd) }, &mut buf);
+    // below, after the borrows end.
+    let file = unsafe { BorrowedFd::borrow_raw(fd) };
+    let procfs = sys::fstatfs(file).is_ok_and(|fs| fs.f_type == sys::PROC_SUPER_MAGIC);
+    let n = sys::read(file, &mut buf);
     // SAFETY: this function owns `fd` and never uses it again. Linux
     // releases the number even when close reports an error, which leaves
     // nothing to do about one.
     let _ = unsafe { sys::close(fd) };
-    Some(Entries::parse(buf.get(..n.usize().ok()?)?))
+    Some(Entries::from_file(buf.get(..n.usize().ok()?)?, procfs))
 }
 
 /// prctl(2) `PR_GET_AUXV`; the kernel's zeros after `AT_NULL` end the

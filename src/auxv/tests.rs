@@ -74,6 +74,15 @@ fn prctl_is_asked_only_to_check_a_vdso_or_for_a_missing_page_size() {
 }
 
 #[test]
+fn only_procfs_is_trusted_with_the_vdso_address() {
+    let v = vector(&[(AT_SYSINFO_EHDR, X), (AT_PAGESZ, 16384)], 0);
+    assert_eq!(Entries::from_file(&v, true), entries(X, 16384));
+    // Any other file at that path (a chroot's, an emulator's): its page
+    // size, but no address to call.
+    assert_eq!(Entries::from_file(&v, false), entries(0, 16384));
+}
+
+#[test]
 fn a_copy_is_read_up_to_at_null() {
     let v = vector(
         &[(16, 0xbfeb), (AT_SYSINFO_EHDR, X), (AT_PAGESZ, 16384)],

@@ -17,6 +17,8 @@ pub(crate) const MAP_SHARED: u32 = 0x01;
 pub(crate) const MAP_PRIVATE: u32 = 0x02;
 /// `f_type` of a hugetlbfs file (`<linux/magic.h>`).
 pub(crate) const HUGETLBFS_MAGIC: u64 = 0x9584_58f6;
+/// `f_type` of a procfs file (`<linux/magic.h>`).
+pub(crate) const PROC_SUPER_MAGIC: u64 = 0x9fa0;
 
 /// The head of `struct statx` up to `stx_size`, padded to the kernel's
 /// 256 bytes; the layout is the same on every arch.
@@ -199,4 +201,5 @@ pub(super) fn check_constants() {
     // libc's is a `__fsword_t`: an `int` on the 32-bit targets, where the
     // magic number reads negative. The kernel's `f_type` is unsigned.
     assert_eq!(HUGETLBFS_MAGIC, u64::from(libc::HUGETLBFS_MAGIC as u32));
+    assert_eq!(PROC_SUPER_MAGIC, u64::from(libc::PROC_SUPER_MAGIC as u32));
 }

@@ -1,10 +1,10 @@
 //! `clock_now` and `page_size`.
 //!
-//! Their first call reads the auxiliary vector: openat, read and close of
-//! `/proc/self/auxv`, then prctl `PR_GET_AUXV` to check the vDSO address
-//! it names. No failure of those calls reaches the caller: the page size
-//! falls back, and clocks are read with clock_gettime instead of the
-//! vDSO. After it, natively, neither makes a system call (see
+//! Their first call reads the auxiliary vector: openat, fstatfs (is it
+//! procfs's?), read and close of `/proc/self/auxv`, then prctl
+//! `PR_GET_AUXV` to check the vDSO address it names. No failure of those
+//! calls reaches the caller: the page size falls back, and clocks are read
+//! with clock_gettime instead of the vDSO. After it, natively, neither makes a system call (see
 //! [`NOSYS`](super::NOSYS)); without a vDSO, `clock_now` is clock_gettime.
 //!
 //! Every child starts with the vector unread: the harness itself calls
@@ -20,7 +20,7 @@ use crate::child::Cx;
 use crate::syscalls::*;
 
 /// What the first call issues natively, where the vDSO is found.
-const FIRST_CALL: &[Target] = &[OPENAT, READ, CLOSE, PRCTL];
+const FIRST_CALL: &[Target] = &[OPENAT, FSTATFS, READ, CLOSE, PRCTL];
 
 pub const APIS: &[Api] = &[
     api("iofd::clock_now (first call)", FIRST_CALL, clock_now_first),
